@@ -1,0 +1,42 @@
+"""One way to open a Cassandra session, so every component uses the same auth and timeouts."""
+
+from __future__ import annotations
+
+import re
+
+from cassandra.auth import PlainTextAuthProvider
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+
+from settings import CassandraSettings
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+
+
+def checked_identifier(name: str) -> str:
+    """A keyspace name safe to put in CQL text (identifiers cannot be bound as parameters)."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not a valid Cassandra identifier")
+    return name
+
+
+def connect(settings: CassandraSettings, keyspace: str | None = None, timeout: float = 10.0) -> Session:
+    """A session on the configured node, with PasswordAuthenticator credentials when a user is set."""
+    auth = (
+        PlainTextAuthProvider(username=settings.username, password=settings.password or "")
+        if settings.username
+        else None
+    )
+    profile = ExecutionProfile(
+        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()), request_timeout=timeout
+    )
+    cluster = Cluster(
+        [settings.host],
+        port=settings.port,
+        auth_provider=auth,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        connect_timeout=timeout,
+        control_connection_timeout=timeout,
+        protocol_version=5,
+    )
+    return cluster.connect(keyspace)

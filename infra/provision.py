@@ -1,0 +1,69 @@
+"""``iot-provision``: create the Kafka topics and the Cassandra schema of PRODUCT.md (idempotent)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from importlib import resources
+
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from infra.cassandra_session import checked_identifier, connect
+from settings import CassandraSettings, KafkaSettings, Settings, configure_logging
+
+log = logging.getLogger("iot-provision")
+
+
+def schema_statements(settings: CassandraSettings) -> list[str]:
+    """The CQL statements of ``schema.cql`` for the configured keyspace."""
+    text = resources.files("infra").joinpath("schema.cql").read_text(encoding="utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    filled = body.format(
+        keyspace=checked_identifier(settings.keyspace),
+        replication_factor=int(settings.replication_factor),
+    )
+    return [statement.strip() for statement in filled.split(";") if statement.strip()]
+
+
+def ensure_schema(settings: CassandraSettings) -> None:
+    session = connect(settings)
+    try:
+        for statement in schema_statements(settings):
+            session.execute(statement, timeout=60)
+    finally:
+        session.cluster.shutdown()
+    log.info("cassandra schema ready in keyspace %s", settings.keyspace)
+
+
+def ensure_topics(settings: KafkaSettings, topics: tuple[str, ...] | None = None) -> list[str]:
+    """Create the missing topics; returns the names it created."""
+    wanted = topics or settings.topics
+    admin = KafkaAdminClient(client_id="iot-provision", **settings.client_options())
+    try:
+        missing = [name for name in wanted if name not in set(admin.list_topics())]
+        if missing:
+            admin.create_topics(
+                [NewTopic(name, settings.partitions, settings.replication_factor) for name in missing]
+            )
+    finally:
+        admin.close()
+    log.info("kafka topics ready: %s (created %s)", ", ".join(wanted), ", ".join(missing) or "none")
+    return missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="iot-provision", description=__doc__)
+    parser.add_argument("--skip-kafka", action="store_true", help="do not create the topics")
+    parser.add_argument("--skip-cassandra", action="store_true", help="do not create the schema")
+    args = parser.parse_args(argv)
+    configure_logging()
+    settings = Settings.from_env()
+    if not args.skip_kafka:
+        ensure_topics(settings.kafka)
+    if not args.skip_cassandra:
+        ensure_schema(settings.cassandra)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

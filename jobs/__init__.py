@@ -1,0 +1,1 @@
+"""PyFlink jobs and their submission to a Flink cluster."""

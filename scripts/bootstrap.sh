@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs everything the project needs from nothing, and again only what changed:
+#   - .venv with our package and its test/benchmark extras (pip, from pyproject.toml)
+#   - the JVM pieces (Flink Kafka connector, Kafka broker, Cassandra) into build/lib (mvn, jvm/)
+# Each step is skipped while the file it comes from is unchanged (stamps hold their sha256).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PYTHON_BIN="${PYTHON_BIN:-python3}"
+STAMPS="$ROOT/build/stamps"
+mkdir -p "$STAMPS"
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required: $2"; }
+need "$PYTHON_BIN" "install Python 3.11"
+need java "install a Java 17 JDK (apt-get install openjdk-17-jdk-headless)"
+need mvn "install Maven (apt-get install maven)"
+"$PYTHON_BIN" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || die "Python >= 3.11 is required"
+java_major="$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')"
+[[ "$java_major" -ge 17 ]] || die "Java >= 17 is required (found $java_major)"
+
+# fresh <name> <files...>: true when the files changed since the step last succeeded.
+fresh() {
+  local name="$1"; shift
+  local sum
+  sum="$(cat "$@" | sha256sum | cut -d' ' -f1)"
+  [[ -f "$STAMPS/$name" && "$(cat "$STAMPS/$name")" == "$sum" ]] && return 1
+  echo "$sum" >"$STAMPS/$name.pending"
+}
+done_step() { mv "$STAMPS/$1.pending" "$STAMPS/$1"; }
+
+if [[ ! -x .venv/bin/python ]]; then
+  log "creating .venv"
+  "$PYTHON_BIN" -m venv .venv
+  rm -f "$STAMPS/python"
+fi
+if fresh python pyproject.toml; then
+  log "installing Python packages (first time: about 2 minutes)"
+  .venv/bin/python -m pip install -q --upgrade pip wheel setuptools
+  .venv/bin/python -m pip install -q -e ".[test,bench]"
+  done_step python
+else
+  log "Python packages up to date"
+fi
+
+if fresh jvm jvm/pom.xml jvm/*/pom.xml || [[ ! -d build/lib ]]; then
+  log "fetching JVM pieces from Maven Central (first time: about 2 minutes)"
+  rm -rf build/lib
+  (cd jvm && mvn -B -q package)
+  [[ -f "$STAMPS/jvm.pending" ]] && done_step jvm
+else
+  log "JVM pieces up to date"
+fi
+log "ready"

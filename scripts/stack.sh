@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# The local stack: Kafka (KRaft), Cassandra and a Flink session cluster as plain JVM processes.
+#
+#   scripts/stack.sh up [kafka|cassandra|flink]       start (idempotent) and wait until healthy
+#   scripts/stack.sh down [kafka|cassandra|flink]     stop, leaving no stray process
+#   scripts/stack.sh restart kafka|cassandra|flink
+#   scripts/stack.sh status                           one line per service; exit 1 if any is down
+#
+# Jars come from scripts/bootstrap.sh (build/lib); data, logs and pids live under $IOT_VAR_DIR
+# (default var/). Ports are the defaults of PRODUCT.md; override with IOT_KAFKA_PORT,
+# IOT_CASSANDRA_PORT and IOT_FLINK_PORT only together with the matching flink-conf and stack files.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VAR_DIR="${IOT_VAR_DIR:-$ROOT/var}"
+LIB_DIR="$ROOT/build/lib"
+PYTHON="${IOT_PYTHON:-$ROOT/.venv/bin/python}"
+KAFKA_PORT=9092
+CASSANDRA_PORT=9042
+FLINK_PORT=8081
+KAFKA_HEAP="${IOT_KAFKA_HEAP:-1g}"
+CASSANDRA_HEAP="${IOT_CASSANDRA_HEAP:-2g}"
+START_TIMEOUT="${IOT_START_TIMEOUT:-180}"
+SERVICES=(kafka cassandra flink)
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# wait_until <description> <seconds> <log file> <command...>: poll a health check.
+wait_until() {
+  local what="$1" timeout="$2" logfile="$3"; shift 3
+  local deadline=$((SECONDS + timeout))
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      log "$what not healthy after ${timeout}s; last lines of $logfile:"
+      tail -n 30 "$logfile" >&2 || true
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+# wait_gone <pid file> <seconds>: wait for the process to end, then kill -9 what is left.
+wait_gone() {
+  local pidfile="$1" timeout="$2" pid
+  [[ -f "$pidfile" ]] || return 0
+  pid="$(cat "$pidfile")"
+  local deadline=$((SECONDS + timeout))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "pid $pid still alive after ${timeout}s; killing it"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+require_jars() {
+  [[ -d "$LIB_DIR/$1" ]] || die "no jars in $LIB_DIR/$1: run scripts/bootstrap.sh first"
+}
+
+# ---------------------------------------------------------------- Kafka
+kafka_pidfile="$VAR_DIR/pids/kafka.pid"
+
+kafka_healthy() { port_open "$KAFKA_PORT" && "$PYTHON" -m infra.status --quiet kafka; }
+
+kafka_up() {
+  if pid_alive "$kafka_pidfile"; then log "kafka already running (pid $(cat "$kafka_pidfile"))"; return; fi
+  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process"
+  require_jars kafka
+  mkdir -p "$VAR_DIR/kafka/data" "$VAR_DIR/kafka/logs" "$VAR_DIR/pids"
+  local props="$VAR_DIR/kafka/server.properties"
+  { cat "$ROOT/stack/kafka/server.properties"; echo "log.dirs=$VAR_DIR/kafka/data"; } >"$props"
+  local java=(java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true
+    -Dkafka.logs.dir="$VAR_DIR/kafka/logs"
+    -Dlog4j2.configurationFile="$ROOT/stack/kafka/log4j2.properties"
+    -cp "$LIB_DIR/kafka/*")
+  if [[ ! -f "$VAR_DIR/kafka/data/meta.properties" ]]; then
+    local cluster_id
+    cluster_id="$("${java[@]}" kafka.tools.StorageTool random-uuid)"
+    "${java[@]}" kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$props" >>"$VAR_DIR/kafka/logs/format.log" 2>&1 \
+      || die "formatting Kafka storage failed; see $VAR_DIR/kafka/logs/format.log"
+  fi
+  log "starting kafka on 127.0.0.1:$KAFKA_PORT"
+  nohup "${java[@]}" kafka.Kafka "$props" >"$VAR_DIR/kafka/logs/stdout.log" 2>&1 &
+  echo $! >"$kafka_pidfile"
+  wait_until kafka "$START_TIMEOUT" "$VAR_DIR/kafka/logs/stdout.log" kafka_healthy
+  log "kafka is up"
+}
+
+kafka_down() {
+  pid_alive "$kafka_pidfile" || { rm -f "$kafka_pidfile"; return 0; }
+  log "stopping kafka"
+  kill "$(cat "$kafka_pidfile")"
+  wait_gone "$kafka_pidfile" 60
+}
+
+kafka_status() { pid_alive "$kafka_pidfile" && kafka_healthy; }
+
+# ---------------------------------------------------------------- Cassandra
+cassandra_pidfile="$VAR_DIR/pids/cassandra.pid"
+
+cassandra_healthy() { port_open "$CASSANDRA_PORT" && "$PYTHON" -m infra.status --quiet cassandra; }
+
+cassandra_up() {
+  if pid_alive "$cassandra_pidfile"; then log "cassandra already running (pid $(cat "$cassandra_pidfile"))"; return; fi
+  port_open "$CASSANDRA_PORT" && die "port $CASSANDRA_PORT is taken by another process"
+  require_jars cassandra
+  mkdir -p "$VAR_DIR/cassandra/logs" "$VAR_DIR/pids"
+  local opts
+  mapfile -t opts < <(grep -E '^-' "$ROOT/stack/cassandra/jvm17.options")
+  log "starting cassandra on 127.0.0.1:$CASSANDRA_PORT (heap $CASSANDRA_HEAP)"
+  nohup java "${opts[@]}" -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" \
+    -Dcassandra.config="file://$ROOT/stack/cassandra/cassandra.yaml" \
+    -Dcassandra.storagedir="$VAR_DIR/cassandra" \
+    -Dcassandra.logdir="$VAR_DIR/cassandra/logs" \
+    -Dlogback.configurationFile="$ROOT/stack/cassandra/logback.xml" \
+    -Dcassandra-foreground=yes \
+    -cp "$LIB_DIR/cassandra/*" org.apache.cassandra.service.CassandraDaemon \
+    >"$VAR_DIR/cassandra/logs/stdout.log" 2>&1 &
+  echo $! >"$cassandra_pidfile"
+  wait_until cassandra "$START_TIMEOUT" "$VAR_DIR/cassandra/logs/system.log" cassandra_healthy
+  log "cassandra is up"
+}
+
+cassandra_down() {
+  pid_alive "$cassandra_pidfile" || { rm -f "$cassandra_pidfile"; return 0; }
+  log "stopping cassandra"
+  kill "$(cat "$cassandra_pidfile")"
+  wait_gone "$cassandra_pidfile" 60
+}
+
+cassandra_status() { pid_alive "$cassandra_pidfile" && cassandra_healthy; }
+
+# ---------------------------------------------------------------- Flink
+flink_home() { "$PYTHON" -c 'import os, pyflink; print(os.path.dirname(os.path.abspath(pyflink.__file__)))'; }
+
+flink_conf_dir="$VAR_DIR/flink/conf"
+
+render_flink_conf() {
+  mkdir -p "$flink_conf_dir" "$VAR_DIR/flink/log" "$VAR_DIR/flink/pids" "$VAR_DIR/flink/checkpoints" "$VAR_DIR/flink/savepoints"
+  cp "$ROOT"/flink-conf/* "$flink_conf_dir/"
+  sed -e "s#@VAR_DIR@#$VAR_DIR#g" -e "s#@PYTHON@#$PYTHON#g" "$ROOT/flink-conf/config.yaml" >"$flink_conf_dir/config.yaml"
+}
+
+flink_env() { FLINK_CONF_DIR="$flink_conf_dir" FLINK_LOG_DIR="$VAR_DIR/flink/log" FLINK_PID_DIR="$VAR_DIR/flink/pids" "$@"; }
+
+flink_healthy() { "$PYTHON" -m infra.status --quiet flink; }
+
+flink_processes() { pgrep -f "StandaloneSessionClusterEntrypoint|TaskManagerRunner" 2>/dev/null | while read -r pid; do
+  grep -qa -- "$flink_conf_dir" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done; }
+
+flink_up() {
+  render_flink_conf
+  if [[ -n "$(flink_processes)" ]]; then
+    log "flink already running"
+  else
+    port_open "$FLINK_PORT" && die "port $FLINK_PORT is taken by another process"
+    require_jars flink-connectors
+    log "starting flink session cluster (dashboard http://127.0.0.1:$FLINK_PORT)"
+    flink_env "$(flink_home)/bin/start-cluster.sh" >"$VAR_DIR/flink/log/start-cluster.out" 2>&1
+  fi
+  wait_until flink "$START_TIMEOUT" "$VAR_DIR/flink/log/start-cluster.out" flink_healthy
+  log "flink is up"
+}
+
+flink_down() {
+  [[ -n "$(flink_processes)" ]] || return 0
+  log "stopping flink"
+  flink_env "$(flink_home)/bin/stop-cluster.sh" >/dev/null 2>&1 || true
+  local deadline=$((SECONDS + 60))
+  while [[ -n "$(flink_processes)" ]] && ((SECONDS < deadline)); do sleep 1; done
+  local left
+  left="$(flink_processes)"
+  [[ -z "$left" ]] || { log "killing leftover flink processes $left"; kill -9 $left 2>/dev/null || true; }
+}
+
+flink_status() { [[ -n "$(flink_processes)" ]] && flink_healthy; }
+
+# ---------------------------------------------------------------- commands
+each() {
+  local action="$1"; shift
+  local targets=("$@")
+  ((${#targets[@]})) || targets=("${SERVICES[@]}")
+  for service in "${targets[@]}"; do
+    [[ " ${SERVICES[*]} " == *" $service "* ]] || die "unknown service '$service' (kafka, cassandra, flink)"
+    "${service}_${action}"
+  done
+}
+
+status() {
+  local all_up=0
+  for service in "${SERVICES[@]}"; do
+    if "${service}_status"; then
+      printf '%-10s up\n' "$service"
+    else
+      printf '%-10s down\n' "$service"; all_up=1
+    fi
+  done
+  return $all_up
+}
+
+command="${1:-}"; shift || true
+case "$command" in
+  up) each up "$@" ;;
+  down)
+    if (($#)); then each down "$@"; else each down flink cassandra kafka; fi ;;
+  restart) (($#)) || die "restart needs a service"; each down "$@"; each up "$@" ;;
+  status) status ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

@@ -1,0 +1,47 @@
+"""Shared fixtures: the real local stack, started by the test run itself when it is not up.
+
+Tests that talk to Kafka, Cassandra or Flink take the ``stack`` fixture and carry the
+``services`` marker. The stack is stopped at the end if this run started it, unless
+``IOT_KEEP_STACK=1`` (handy when iterating on one test).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK = ROOT / "scripts" / "stack.sh"
+
+
+def stack_command(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(STACK), *args], capture_output=True, text=True, check=check, timeout=600
+    )
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Settings]:
+    already_up = stack_command("status", check=False).returncode == 0
+    if not already_up:
+        started = stack_command("up", check=False)
+        if started.returncode != 0:
+            pytest.fail(f"scripts/stack.sh up failed:\n{started.stdout}\n{started.stderr}")
+    subprocess.run([sys.executable, "-m", "infra.provision"], check=True, timeout=120)
+    yield Settings.from_env()
+    if not already_up and os.environ.get("IOT_KEEP_STACK") != "1":
+        stack_command("down", check=False)
+
+
+@pytest.fixture
+def unique_name() -> str:
+    """A name no other test uses, for topics, consumer groups and rows."""
+    return f"test-{uuid.uuid4().hex[:12]}"
