@@ -1,0 +1,37 @@
+# The project's commands; `make` alone lists them. Every target installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+
+.PHONY: help install up down status provision demo test test-unit submit clean
+
+help: ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## Install everything from nothing: .venv (pip) and the JVM pieces (mvn); quick when done before
+	@scripts/bootstrap.sh
+
+up: install ## Start Kafka, Cassandra and Flink (idempotent) and create topics and tables
+	@scripts/stack.sh up
+	@$(PY) -m infra.provision
+
+down: ## Stop every local service, leaving no process behind
+	@scripts/stack.sh down
+
+status: ## Show whether each local service answers
+	@scripts/stack.sh status
+
+demo: install ## Run the pipeline end to end on this machine
+	@scripts/demo.sh
+
+test: install ## Run the whole test suite (starts the services it needs) with coverage
+	@scripts/run-tests.sh
+
+test-unit: install ## Run only the fast tests that need no service
+	@$(PY) -m pytest -m "not services" -q
+
+submit: up ## Submit the job to the Flink cluster (JOBMANAGER=host:port for another cluster)
+	@.venv/bin/iot-submit --jobmanager $${JOBMANAGER:-127.0.0.1:8081}
+
+clean: down ## Stop the services and delete their data and logs (var/)
+	rm -rf var
