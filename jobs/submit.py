@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-JOBS = {"smoke": ROOT / "jobs" / "kafka_smoke.py"}
+JOBS = {"hourly": ROOT / "jobs" / "hourly_region_means.py", "smoke": ROOT / "jobs" / "kafka_smoke.py"}
 SHIPPED_PACKAGES = ("settings", "readings", "geo", "udfs", "jobs")
 _JOB_ID = re.compile(r"JobID ([0-9a-f]{32})")
 

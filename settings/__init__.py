@@ -116,6 +116,57 @@ class ReadingRules:
 
 
 @dataclass(frozen=True)
+class SensorApiSettings:
+    """The sensor REST API: where the poller calls it, and where the local mock serves it."""
+
+    url: str = "http://127.0.0.1:8765/sensor/temperatures"
+    # Sent as X-API-Key; read from IOT_SENSOR_API_KEY or the file named by IOT_SENSOR_API_KEY_FILE.
+    api_key: str | None = field(default=None, repr=False)
+    mock_host: str = "127.0.0.1"
+    mock_port: int = 8765
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """How the poller (``iot-ingest``) polls, retries, reports and keeps undelivered records."""
+
+    poll_interval_seconds: float = 10.0
+    request_timeout_seconds: float = 10.0
+    max_backoff_seconds: float = 60.0
+    # For sources whose timestamp is not an event time: stamp readings with the fetch time.
+    stamp_fetch_time: bool = False
+    # host:port of the Prometheus /metrics endpoint; empty turns it off.
+    metrics_address: str = "127.0.0.1:9464"
+    # Records still undelivered when a stop outlasts the shutdown timeout wait here for the next start.
+    spool_dir: str = "var/ingest"
+    shutdown_timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """The streaming job's rules of PRODUCT.md section 3 and its operational knobs."""
+
+    name: str = "iot-hourly-region-means"
+    consumer_group: str = "iot-hourly-region-means"
+    parallelism: int = 1
+    out_of_orderness_seconds: int = 30
+    allowed_lateness_seconds: int = 3 * 3600
+    idle_partition_timeout_seconds: int = 30
+    # How long results may wait before they are emitted: mini-batch latency of the aggregation.
+    result_latency_ms: int = 1000
+    checkpoint_interval_seconds: int = 10
+    # Cassandra writes are retried with backoff for this long, then the task fails and restarts.
+    sink_retry_seconds: float = 30.0
+    # Test-only fault injection: the UDF raises once when this file exists, then deletes it.
+    fail_once_marker: str = ""
+
+    @property
+    def id_retention_ms(self) -> int:
+        """How long (event time) an id's last version is remembered: lateness + out-of-orderness."""
+        return (self.allowed_lateness_seconds + self.out_of_orderness_seconds) * 1000
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything our code needs to reach the services and apply the reading rules."""
 
@@ -123,6 +174,9 @@ class Settings:
     cassandra: CassandraSettings = field(default_factory=CassandraSettings)
     flink: FlinkSettings = field(default_factory=FlinkSettings)
     rules: ReadingRules = field(default_factory=ReadingRules)
+    sensor_api: SensorApiSettings = field(default_factory=SensorApiSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    job: JobSettings = field(default_factory=JobSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -140,4 +194,10 @@ class Settings:
             cassandra=cassandra,
             flink=_from_env(FlinkSettings, env, "flink"),
             rules=_from_env(ReadingRules, env, "rules"),
+            sensor_api=replace(
+                _from_env(SensorApiSettings, env, "sensor_api"),
+                api_key=read_secret(env, "IOT_SENSOR_API_KEY"),
+            ),
+            ingest=_from_env(IngestSettings, env, "ingest"),
+            job=_from_env(JobSettings, env, "job"),
         )

@@ -1,0 +1,230 @@
+"""The streaming job: hourly mean temperature per region of France, from Kafka to Cassandra.
+
+It reads like the data flow of PRODUCT.md section 3:
+
+    source -> parse and locate -> (rejected -> dead letters)
+           -> versions by id  -> (too late -> late topic)
+           -> hourly means -> three hours before -> Cassandra
+
+Each step is a small function that builds a table or a stream, so each can be tested alone.
+Submit it with ``iot-submit --job hourly`` (``flink run``) or run it in a local mini-cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pyflink.common import Types
+from pyflink.datastream import DataStream, StreamExecutionEnvironment
+from pyflink.table import Schema, StreamTableEnvironment, Table
+from pyflink.table.expressions import col
+
+from settings import JobSettings, KafkaSettings, Settings
+from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
+from udfs.parse_and_locate import COLUMNS, READING, REJECTED, parse_and_locate_udf
+from udfs.reading_versions import CONTRIBUTION, LATE_READINGS, ReadingVersions, VersionRules
+
+SOURCE = "sensor_readings"
+HOUR_MS = 3_600_000
+
+
+def event_time_expression(future_margin_s: float) -> str:
+    """SQL for the watermark's time attribute, parsed from the payload's ``timestamp`` text.
+
+    The watermark has to be declared on the source to be tracked per Kafka partition, before any
+    Python runs, so this is plain SQL: the first 19 characters as a local time in the session
+    zone (``table.local-time-zone`` = the readings' zone), shifted by a ``Z`` or ``+hh:mm``
+    suffix. Unparseable or future stamps (judged against the Kafka timestamp) get the epoch, so
+    they never move the watermark; the Python parser gives the exact event time used for hours.
+    """
+    text = "JSON_VALUE(CAST(payload AS STRING), '$.timestamp')"
+    local = f"TO_TIMESTAMP(REPLACE(SUBSTRING({text} FROM 1 FOR 19), 'T', ' '))"
+    offset = f"REGEXP_EXTRACT({text}, '([+-])(\\d\\d):?(\\d\\d)$', {{group}})"
+    offset_minutes = (
+        f"(CASE WHEN {offset.format(group=1)} = '-' THEN -1 ELSE 1 END)"
+        f" * (CAST({offset.format(group=2)} AS INT) * 60 + CAST({offset.format(group=3)} AS INT))"
+    )
+    utc_seconds = f"TIMESTAMPDIFF(SECOND, TIMESTAMP '1970-01-01 00:00:00', {local})"
+    instant = (
+        f"CASE WHEN {text} LIKE '%Z' THEN TO_TIMESTAMP_LTZ({utc_seconds}, 0)"
+        f" WHEN {offset.format(group=0)} <> '' THEN TO_TIMESTAMP_LTZ({utc_seconds} - 60 * {offset_minutes}, 0)"
+        f" ELSE CAST({local} AS TIMESTAMP_LTZ(3)) END"
+    )
+    margin_ms = int(future_margin_s * 1000)
+    return (
+        f"CAST(CASE WHEN {local} IS NULL"
+        f" OR ({instant}) > TIMESTAMPADD(SECOND, {margin_ms // 1000}, kafka_timestamp)"
+        f" THEN TO_TIMESTAMP_LTZ(0, 3) ELSE ({instant}) END AS TIMESTAMP_LTZ(3))"
+    )
+
+
+def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, future_margin_s: float) -> str:
+    return f"""
+        CREATE TABLE {SOURCE} (
+          payload BYTES,
+          kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+          event_time AS {event_time_expression(future_margin_s)},
+          WATERMARK FOR event_time AS event_time - INTERVAL '{job.out_of_orderness_seconds}' SECOND
+        ) WITH (
+          'connector' = 'kafka',
+          'topic' = '{kafka.readings_topic}',
+          'properties.bootstrap.servers' = '{kafka.bootstrap_servers}',
+          'properties.group.id' = '{job.consumer_group}',
+          'properties.auto.offset.reset' = 'earliest',
+          'scan.startup.mode' = 'group-offsets',
+          'scan.watermark.idle-timeout' = '{job.idle_partition_timeout_seconds} s',
+          'format' = 'raw'
+        )"""
+
+
+def dead_letter_sink_ddl(table: str, topic: str, kafka: KafkaSettings, job: JobSettings) -> str:
+    """A Kafka sink of ready-made (key, JSON value) records, written exactly once."""
+    return f"""
+        CREATE TABLE {table} (
+          k STRING,
+          v STRING
+        ) WITH (
+          'connector' = 'kafka',
+          'topic' = '{topic}',
+          'properties.bootstrap.servers' = '{kafka.bootstrap_servers}',
+          'properties.transaction.timeout.ms' = '900000',
+          'sink.delivery-guarantee' = 'exactly-once',
+          'sink.transactional-id-prefix' = '{job.name}-{table}',
+          'key.format' = 'raw',
+          'key.fields' = 'k',
+          'value.format' = 'raw',
+          'value.fields-include' = 'EXCEPT_KEY'
+        )"""
+
+
+def kafka_source(t_env: StreamTableEnvironment, settings: Settings) -> Table:
+    """Source: raw messages of ``sensor.readings`` with an event-time watermark per partition."""
+    t_env.execute_sql(kafka_source_ddl(settings.kafka, settings.job, settings.rules.future_margin_seconds))
+    return t_env.from_path(SOURCE)
+
+
+def parse_and_locate(t_env: StreamTableEnvironment, source: Table, settings: Settings) -> Table:
+    """Parse, validate and locate every message with the vectorised UDF.
+
+    The result goes through a DataStream once, so the rejected and the valid paths share one
+    source and one Python operator instead of each planning its own copy.
+    """
+    parse = parse_and_locate_udf(settings.rules, settings.job.fail_once_marker)
+    parsed = source.select(parse(col("payload"), col("kafka_timestamp")).alias("m"))
+    flat = parsed.select(*[col("m").get(name).alias(name) for name in COLUMNS])
+    return t_env.from_data_stream(t_env.to_data_stream(flat))
+
+
+def rejected_messages(parsed: Table) -> Table:
+    return parsed.where(col("kind") == REJECTED).select(col("dead_letter_key").alias("k"), col("dead_letter_value").alias("v"))
+
+
+def located_readings(parsed: Table) -> Table:
+    return parsed.where(col("kind") == READING).select(
+        col("id"), col("event_ms"), col("lat"), col("lon"), col("temperature"), col("region")
+    )
+
+
+def versioned_contributions(t_env: StreamTableEnvironment, readings: Table, job: JobSettings) -> tuple[Table, Table]:
+    """Versions: the last message per id wins; returns (value changes, too-late readings)."""
+    rules = VersionRules(job.allowed_lateness_seconds * 1000, job.id_retention_ms)
+    versions = (
+        t_env.to_data_stream(readings)
+        .key_by(lambda reading: reading.id, key_type=Types.STRING())
+        .process(ReadingVersions(rules), output_type=CONTRIBUTION)
+        .uid("reading-versions")
+        .name("versions by id")
+    )
+    late = versions.get_side_output(LATE_READINGS)
+    return t_env.from_changelog_stream(versions), t_env.from_data_stream(late).select(
+        col("late_key").alias("k"), col("late_value").alias("v")
+    )
+
+
+def hourly_means(t_env: StreamTableEnvironment, contributions: Table) -> Table:
+    """Hourly means: a regular aggregation on the hour, so corrections and late values retract."""
+    return t_env.sql_query(
+        f"SELECT hour_ms, region, AVG(temperature) AS mean_temperature, COUNT(*) AS readings "
+        f"FROM {contributions} GROUP BY hour_ms, region"
+    )
+
+
+def with_three_hours_before(t_env: StreamTableEnvironment, means: Table) -> Table:
+    """Each row with the same region's mean three hours earlier, updated when that hour changes."""
+    return t_env.sql_query(
+        f"SELECT now_.hour_ms, now_.region, now_.mean_temperature, now_.readings, "
+        f"before_.mean_temperature AS mean_temperature_3h_before "
+        f"FROM {means} AS now_ LEFT JOIN {means} AS before_ "
+        f"ON now_.region = before_.region AND now_.hour_ms = before_.hour_ms + {3 * HOUR_MS}"
+    )
+
+
+def write_to_cassandra(t_env: StreamTableEnvironment, results: Table, settings: Settings) -> DataStream:
+    """Sink: keyed by (hour, region) so one key's writes stay in order, then upserted or deleted."""
+    retry = RetryPolicy(settings.job.sink_retry_seconds)
+    return (
+        t_env.to_changelog_stream(results)
+        .key_by(lambda row: f"{row.hour_ms}/{row.region}", key_type=Types.STRING())
+        .process(CassandraResultWriter(settings.cassandra, retry), output_type=Types.ROW_NAMED(["done"], [Types.INT()]))
+        .uid("cassandra-writer")
+        .name("upsert into cassandra")
+    )
+
+
+def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
+    config = t_env.get_config()
+    config.set("pipeline.name", settings.job.name)
+    config.set("table.local-time-zone", settings.rules.timezone)
+    config.set("table.exec.mini-batch.enabled", "false")
+
+
+def enable_mini_batches(t_env: StreamTableEnvironment, settings: Settings) -> None:
+    """Mini-batches bound the write rate: each (hour, region) changes at most once per batch.
+
+    Only for what is translated after this call: the processing-time mini-batch assigner
+    replaces event-time watermarks downstream, so the steps that judge lateness are translated
+    (``to_data_stream``) before it is switched on.
+    """
+    config = t_env.get_config()
+    config.set("table.exec.mini-batch.enabled", "true")
+    config.set("table.exec.mini-batch.allow-latency", f"{settings.job.result_latency_ms} ms")
+    config.set("table.exec.mini-batch.size", "10000")
+    config.set("table.optimizer.agg-phase-strategy", "TWO_PHASE")
+
+
+def build(t_env: StreamTableEnvironment, settings: Settings):
+    """The whole job as one statement set: dead letters, late readings and the results."""
+    configure(t_env, settings)
+    kafka, job = settings.kafka, settings.job
+    t_env.execute_sql(dead_letter_sink_ddl("rejected_sink", kafka.rejected_topic, kafka, job))
+    t_env.execute_sql(dead_letter_sink_ddl("late_sink", kafka.late_topic, kafka, job))
+    t_env.execute_sql("CREATE TABLE cassandra_writes (done INT) WITH ('connector' = 'blackhole')")
+
+    parsed = parse_and_locate(t_env, kafka_source(t_env, settings), settings)
+    contributions, late = versioned_contributions(t_env, located_readings(parsed), job)
+    enable_mini_batches(t_env, settings)
+    results = with_three_hours_before(t_env, hourly_means(t_env, contributions))
+    writes = write_to_cassandra(t_env, results, settings)
+
+    statements = t_env.create_statement_set()
+    statements.add_insert("rejected_sink", rejected_messages(parsed))
+    statements.add_insert("late_sink", late)
+    statements.add_insert("cassandra_writes", t_env.from_data_stream(writes))
+    return statements
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parallelism", type=int, help="default: IOT_JOB_PARALLELISM or the cluster's")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    env = StreamExecutionEnvironment.get_execution_environment()
+    if args.parallelism:
+        env.set_parallelism(args.parallelism)
+    env.enable_checkpointing(settings.job.checkpoint_interval_seconds * 1000)
+    t_env = StreamTableEnvironment.create(env)
+    build(t_env, settings).execute()
+
+
+if __name__ == "__main__":
+    main()

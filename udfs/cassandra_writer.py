@@ -1,0 +1,129 @@
+"""Sink: upsert the hourly means into both Cassandra tables (there is no Flink 2.x Cassandra connector).
+
+Runs keyed by (hour, region), so the writes of one key keep their order. Writes are synchronous:
+Flink's Python operator finishes its bundle before it forwards a checkpoint barrier, so by the
+time a checkpoint completes every result before it is in Cassandra; after a failure the job
+replays from that checkpoint and the idempotent upserts converge to the same rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Iterator
+
+from pyflink.common import Row, RowKind
+from pyflink.datastream import KeyedProcessFunction, RuntimeContext
+
+from settings import CassandraSettings
+
+log = logging.getLogger(__name__)
+
+UPSERT_BY_HOUR = (
+    "INSERT INTO {ks}.region_hourly_temperature "
+    "(hour, region, mean_temperature, readings, mean_temperature_3h_before, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+)
+UPSERT_BY_REGION = (
+    "INSERT INTO {ks}.region_temperature_history "
+    "(region, hour, mean_temperature, readings, mean_temperature_3h_before, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+)
+DELETE_BY_HOUR = "DELETE FROM {ks}.region_hourly_temperature WHERE hour = ? AND region = ?"
+DELETE_BY_REGION = "DELETE FROM {ks}.region_temperature_history WHERE region = ? AND hour = ?"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff for at most ``budget_s``; then the error goes up and Flink restarts."""
+
+    budget_s: float
+    first_delay_s: float = 0.2
+    max_delay_s: float = 5.0
+
+    def run(self, action: Callable[[], object], on_retry: Callable[[Exception], None],
+            sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        deadline = clock() + self.budget_s
+        delay = self.first_delay_s
+        while True:
+            try:
+                action()
+                return
+            except Exception as error:  # noqa: BLE001 - any driver error is retried, then raised
+                if clock() + delay > deadline:
+                    raise
+                on_retry(error)
+                sleep(delay)
+                delay = min(delay * 2, self.max_delay_s)
+
+
+class HourlyMeansTables:
+    """The two tables of PRODUCT.md section 4, written together in one logged batch per change."""
+
+    def __init__(self, session, keyspace: str) -> None:
+        from cassandra.query import BatchStatement, BatchType
+
+        self._session = session
+        self._batch = lambda: BatchStatement(batch_type=BatchType.LOGGED)
+        self._upserts = [session.prepare(text.format(ks=keyspace)) for text in (UPSERT_BY_HOUR, UPSERT_BY_REGION)]
+        self._deletes = [session.prepare(text.format(ks=keyspace)) for text in (DELETE_BY_HOUR, DELETE_BY_REGION)]
+
+    def upsert(self, hour: datetime, region: str, mean: float, readings: int, mean_3h_before: float | None) -> None:
+        now = datetime.now(timezone.utc)
+        batch = self._batch()
+        batch.add(self._upserts[0], (hour, region, mean, readings, mean_3h_before, now))
+        batch.add(self._upserts[1], (region, hour, mean, readings, mean_3h_before, now))
+        self._session.execute(batch)
+
+    def delete(self, hour: datetime, region: str) -> None:
+        batch = self._batch()
+        batch.add(self._deletes[0], (hour, region))
+        batch.add(self._deletes[1], (region, hour))
+        self._session.execute(batch)
+
+
+def hour_of(hour_ms: int) -> datetime:
+    return datetime.fromtimestamp(hour_ms / 1000, tz=timezone.utc)
+
+
+def apply_change(tables: HourlyMeansTables, row: Row) -> str:
+    """Apply one changelog row of the results; returns what was done (for the metrics)."""
+    kind = row.get_row_kind()
+    if kind == RowKind.UPDATE_BEFORE:
+        return "skipped"  # the UPDATE_AFTER that follows carries the new state of the same key
+    hour = hour_of(row.hour_ms)
+    if kind == RowKind.DELETE:
+        tables.delete(hour, row.region)
+        return "deleted"
+    tables.upsert(hour, row.region, row.mean_temperature, row.readings, row.mean_temperature_3h_before)
+    return "upserted"
+
+
+class CassandraResultWriter(KeyedProcessFunction):
+    """The Flink shell: one session per worker, retries with backoff, counters on the dashboard."""
+
+    def __init__(self, cassandra: CassandraSettings, retry: RetryPolicy) -> None:
+        self.cassandra = cassandra
+        self.retry = retry
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        from infra.cassandra_session import connect
+
+        self.session = connect(self.cassandra)
+        self.tables = HourlyMeansTables(self.session, self.cassandra.keyspace)
+        metrics = runtime_context.get_metrics_group().add_group("iot")
+        self.counters = {name: metrics.counter(f"rows_{name}") for name in ("upserted", "deleted", "skipped")}
+        self.retries = metrics.counter("cassandra_write_retries")
+
+    def close(self) -> None:
+        self.session.cluster.shutdown()
+
+    def _on_retry(self, error: Exception) -> None:
+        self.retries.inc()
+        log.warning("cassandra write failed, retrying: %s", error)
+
+    def process_element(self, value: Row, ctx: KeyedProcessFunction.Context) -> Iterator:
+        done: list[str] = []
+        self.retry.run(lambda: done.append(apply_change(self.tables, value)), self._on_retry)
+        self.counters[done[-1]].inc()
+        return iter(())
