@@ -1,0 +1,89 @@
+"""The Cassandra sink: upserts, deletes, skipped update-befores, retries then failure."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from pyflink.common import Row, RowKind
+
+from tests.job.test_reading_versions import FakeMetrics
+from udfs import cassandra_writer
+from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, hour_of
+
+HOUR = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
+HOUR_MS = int(HOUR.timestamp() * 1000)
+
+
+class FakeTables:
+    def __init__(self, failures: int = 0) -> None:
+        self.calls: list[tuple] = []
+        self.failures = failures
+
+    def upsert(self, *args) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("cassandra is down")
+        self.calls.append(("upsert", *args))
+
+    def delete(self, *args) -> None:
+        self.calls.append(("delete", *args))
+
+
+def result(kind: RowKind, mean: float = 12.5, readings: int = 4, before: float | None = 10.0) -> Row:
+    row = Row(hour_ms=HOUR_MS, region="Bretagne", mean_temperature=mean, readings=readings, mean_temperature_3h_before=before)
+    row.set_row_kind(kind)
+    return row
+
+
+def test_inserts_and_update_afters_upsert_deletes_delete_update_befores_skip() -> None:
+    tables = FakeTables()
+    done = [apply_change(tables, result(kind)) for kind in (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER, RowKind.DELETE)]
+    assert done == ["upserted", "skipped", "upserted", "deleted"]
+    assert tables.calls == [
+        ("upsert", HOUR, "Bretagne", 12.5, 4, 10.0),
+        ("upsert", HOUR, "Bretagne", 12.5, 4, 10.0),
+        ("delete", HOUR, "Bretagne"),
+    ]
+    assert hour_of(HOUR_MS) == HOUR
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_retry_backs_off_exponentially_then_succeeds() -> None:
+    clock, tables, errors = FakeClock(), FakeTables(failures=3), []
+    RetryPolicy(budget_s=10).run(lambda: tables.upsert(1), errors.append, clock.sleep, lambda: clock.now)
+    assert clock.sleeps == [0.2, 0.4, 0.8]
+    assert len(errors) == 3 and tables.calls == [("upsert", 1)]
+
+
+def test_retry_gives_up_after_its_budget_so_flink_restarts_the_task() -> None:
+    clock, tables = FakeClock(), FakeTables(failures=1000)
+    with pytest.raises(ConnectionError):
+        RetryPolicy(budget_s=3, max_delay_s=1).run(lambda: tables.upsert(1), lambda e: None, clock.sleep, lambda: clock.now)
+    assert sum(clock.sleeps) <= 3
+
+
+def test_writer_counts_what_it_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    tables, metrics = FakeTables(failures=1), FakeMetrics()
+    closed = []
+    session = SimpleNamespace(cluster=SimpleNamespace(shutdown=lambda: closed.append(True)))
+    monkeypatch.setattr("infra.cassandra_session.connect", lambda settings: session)
+    monkeypatch.setattr(cassandra_writer, "HourlyMeansTables", lambda s, keyspace: tables)
+    writer = CassandraResultWriter(SimpleNamespace(keyspace="iot"), RetryPolicy(budget_s=5, first_delay_s=0))
+    writer.open(SimpleNamespace(get_metrics_group=lambda: metrics))
+    for kind in (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.DELETE):
+        assert list(writer.process_element(result(kind), None)) == []
+    writer.close()
+    counts = {name: c.count for name, c in metrics.counters.items()}
+    assert counts == {"rows_upserted": 1, "rows_deleted": 1, "rows_skipped": 1, "cassandra_write_retries": 1}
+    assert closed == [True]
