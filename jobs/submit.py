@@ -58,9 +58,13 @@ def flink_run_command(
     return command + list(job_args or [])
 
 
-def submit(command: list[str], conf_dir: Path) -> str:
-    """Run ``flink run`` and return the id of the submitted job."""
-    env = {**os.environ, "FLINK_CONF_DIR": str(conf_dir)}
+def submit(command: list[str], conf_dir: Path, environ: dict[str, str] | None = None) -> str:
+    """Run ``flink run`` and return the id of the submitted job.
+
+    The job reads its settings (topics, keyspace, rules) from the ``IOT_*`` variables of
+    ``environ`` when its graph is built by the client, and ships them to the workers.
+    """
+    env = {**(os.environ if environ is None else environ), "FLINK_CONF_DIR": str(conf_dir)}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     match = _JOB_ID.search(result.stdout)
     if result.returncode != 0 or not match:

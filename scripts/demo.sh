@@ -1,12 +1,73 @@
 #!/usr/bin/env bash
-# The pipeline end to end on this machine: the local stack, topics and tables, and the job
-# submitted with `flink run`, visible in the dashboard.
+# The pipeline end to end on this machine:
+#   1. the local stack (Kafka, Cassandra, Flink) with topics and tables;
+#   2. the streaming job submitted with `flink run` (kept if it is already running);
+#   3. six hours of past readings replayed by the load generator, so hours and their
+#      "three hours before" column fill at once;
+#   4. the mock sensor API and the poller (iot-ingest) feeding live readings for a minute;
+#   5. the brief's results table for the latest hour, and its map as a PNG.
+# Services and the job keep running afterwards: `make down` stops everything.
+# Set IOT_SENSOR_API_URL and IOT_SENSOR_API_KEY to poll a real API instead of the mock.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+export PATH="$ROOT/.venv/bin:$PATH"
+VAR_DIR="${IOT_VAR_DIR:-$ROOT/var}"
+DEMO_DIR="$VAR_DIR/demo"
+POLLS="${IOT_DEMO_POLLS:-6}"
+mkdir -p "$DEMO_DIR"
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "Starting the local stack"
 scripts/stack.sh up
-.venv/bin/python -m infra.provision
-job_id="$(.venv/bin/iot-submit --job smoke)"
-echo
-echo "Job $job_id is running: http://127.0.0.1:8081/#/job/running/$job_id/overview"
-echo "Stop everything with: make down (logs are under var/)"
+iot-provision
+
+say "Submitting the job"
+job_id="$(python -m jobs.running_job "${IOT_JOB_NAME:-iot-hourly-region-means}" || true)"
+if [[ -n "$job_id" ]]; then
+  echo "already running: $job_id"
+else
+  job_id="$(iot-submit --job hourly)"
+  echo "submitted: $job_id"
+fi
+
+say "Replaying six hours of past readings (iot-loadgen)"
+start="$(date -u -d '-7 hours' '+%Y-%m-%dT%H:00:00')"
+iot-loadgen --count 120000 --span 6h --start "$start" --seed "$RANDOM" --no-progress
+
+mock_pid=""
+cleanup() { [[ -n "$mock_pid" ]] && kill "$mock_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+if [[ -z "${IOT_SENSOR_API_URL:-}" ]]; then
+  say "Starting the mock sensor API (iot-mock-api), log in $DEMO_DIR/mock-api.log"
+  key_file="$DEMO_DIR/api-key"
+  (umask 077 && python -c 'import secrets; print(secrets.token_hex(16))' >"$key_file")
+  export IOT_SENSOR_API_KEY_FILE="$key_file"
+  iot-mock-api --seed "$RANDOM" --duplicates 0.02 --corrections 0.02 --malformed 0.01 --outside-france 0.01 --out-of-order 0.05 \
+    >"$DEMO_DIR/mock-api.log" 2>&1 &
+  mock_pid=$!
+  sleep 2
+fi
+
+say "Polling the sensor API $POLLS times (iot-ingest)"
+iot-ingest --interval 5 --polls "$POLLS" --metrics-address ""
+
+say "Waiting for the results of the current hour"
+hour="$(date -u '+%Y-%m-%d %H')"
+for _ in $(seq 60); do
+  iot-query --hour "$hour" >"$DEMO_DIR/latest.txt" 2>/dev/null && grep -q '[0-9]' "$DEMO_DIR/latest.txt" && break
+  sleep 2
+done
+iot-query --hour "$hour" --map "$DEMO_DIR/map.png"
+earlier="$(date -u -d '-4 hours' '+%Y-%m-%d %H')"
+say "An hour of the replay, $earlier UTC, with its mean three hours before"
+iot-query --hour "$earlier"
+
+cat <<MSG
+
+The map of the current hour:   $DEMO_DIR/map.png
+The Flink dashboard (job $job_id): http://127.0.0.1:8081/#/job/running/$job_id/overview
+Query again:                   .venv/bin/iot-query --hour '$hour'   (or cqlsh, see docs/query.md)
+Stop everything:               make down        (data and logs stay in var/; make clean removes them)
+MSG

@@ -1,0 +1,137 @@
+"""One isolated run of the whole pipeline on the real stack: own topics, keyspace and job."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from kafka import KafkaConsumer, KafkaProducer
+
+from infra.cassandra_session import connect
+from infra.provision import ensure_schema, ensure_topics
+from jobs.submit import JOBS, ROOT, flink_run_command, submit
+from settings import Settings
+
+T = TypeVar("T")
+
+
+def wait_for(what: str, probe: Callable[[], T], done: Callable[[T], bool], timeout_s: float, every_s: float = 2.0) -> T:
+    """Poll ``probe`` until ``done`` holds; the last value explains a timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = probe()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}; last: {value!r}"[:4000])
+        time.sleep(every_s)
+
+
+@dataclass
+class SentMessage:
+    value: bytes
+    judged_at_ms: int
+
+
+@dataclass
+class PipelineRun:
+    settings: Settings
+    env: dict[str, str]
+    job_id: str | None = None
+
+    @classmethod
+    def create(cls, base: Settings) -> "PipelineRun":
+        tag = uuid.uuid4().hex[:10]
+        env = {
+            **os.environ,
+            "IOT_KAFKA_READINGS_TOPIC": f"e2e-{tag}.readings",
+            "IOT_KAFKA_REJECTED_TOPIC": f"e2e-{tag}.rejected",
+            "IOT_KAFKA_LATE_TOPIC": f"e2e-{tag}.late",
+            "IOT_CASSANDRA_KEYSPACE": f"e2e_{tag}",
+            "IOT_JOB_NAME": f"e2e-{tag}",
+            "IOT_JOB_CONSUMER_GROUP": f"e2e-{tag}",
+            "IOT_JOB_CHECKPOINT_INTERVAL_SECONDS": "5",
+        }
+        run = cls(Settings.from_env(env), env)
+        ensure_topics(run.settings.kafka)
+        ensure_schema(run.settings.cassandra)
+        return run
+
+    def submit(self, parallelism: int = 1, savepoint: str | None = None, **overrides: str) -> str:
+        env = {**self.env, **overrides}
+        command = flink_run_command(
+            JOBS["hourly"], "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism, savepoint
+        )
+        self.job_id = submit(command, ROOT / "var" / "flink" / "conf", env)
+        wait_for("the job to run", lambda: self.job_state(), lambda state: state == "RUNNING", 120)
+        return self.job_id
+
+    def rest(self, path: str, method: str = "GET", body: dict | None = None) -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.settings.flink.rest_url}{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read()
+        return json.loads(text) if text else {}
+
+    def job_state(self) -> str:
+        return self.rest(f"/jobs/{self.job_id}")["state"]
+
+    def cancel(self) -> None:
+        if self.job_id and self.job_state() not in ("CANCELED", "FAILED", "FINISHED"):
+            self.rest(f"/jobs/{self.job_id}?mode=cancel", method="PATCH")
+            wait_for("the job to stop", self.job_state, lambda s: s in ("CANCELED", "FAILED"), 60)
+
+    def produce(self, messages: list[bytes]) -> list[SentMessage]:
+        """Send in order, keyed by the reading's id like the poller; returns what the broker stamped."""
+        producer = KafkaProducer(acks="all", linger_ms=5, **self.settings.kafka.client_options())
+        futures = [
+            producer.send(self.settings.kafka.readings_topic, key=reading_key(message), value=message)
+            for message in messages
+        ]
+        producer.flush()
+        sent = [SentMessage(message, future.get(timeout=30).timestamp) for message, future in zip(messages, futures)]
+        producer.close()
+        return sent
+
+    def read_topic(self, topic: str) -> list[tuple[bytes | None, bytes]]:
+        """Every committed record of ``topic`` (the job writes its dead letters in transactions)."""
+        consumer = KafkaConsumer(
+            topic, auto_offset_reset="earliest", isolation_level="read_committed", consumer_timeout_ms=3000,
+            group_id=None, **self.settings.kafka.client_options(),
+        )
+        records = [(record.key, record.value) for record in consumer]
+        consumer.close()
+        return records
+
+    def table_rows(self) -> dict[str, list]:
+        session = connect(self.settings.cassandra, keyspace=self.settings.cassandra.keyspace)
+        try:
+            return {
+                table: list(session.execute(f"SELECT * FROM {table}"))
+                for table in ("region_hourly_temperature", "region_temperature_history")
+            }
+        finally:
+            session.cluster.shutdown()
+
+    def drop(self) -> None:
+        session = connect(self.settings.cassandra)
+        try:
+            session.execute(f"DROP KEYSPACE IF EXISTS {self.settings.cassandra.keyspace}", timeout=60)
+        finally:
+            session.cluster.shutdown()
+
+
+def reading_key(message: bytes) -> bytes | None:
+    try:
+        body = json.loads(message)
+    except ValueError:
+        return None
+    reading_id = body.get("id") if isinstance(body, dict) else None
+    return reading_id.encode() if isinstance(reading_id, str) and 0 < len(reading_id) <= 128 else None
