@@ -25,11 +25,19 @@ def flink_home() -> Path:
     return Path(pyflink.__file__).resolve().parent
 
 
-def connector_jar(lib_dir: Path = ROOT / "build" / "lib" / "flink-connectors") -> Path:
+CONNECTOR_LIB = ROOT / "build" / "lib" / "flink-connectors"
+
+
+def connector_jar(lib_dir: Path = CONNECTOR_LIB) -> Path:
     jars = sorted(lib_dir.glob("flink-sql-connector-kafka-*.jar"))
     if not jars:
         raise FileNotFoundError(f"no Kafka connector jar in {lib_dir}: run scripts/bootstrap.sh")
     return jars[-1]
+
+
+def connector_classpath(lib_dir: Path = CONNECTOR_LIB) -> list[str]:
+    """The jars the connector needs beside it (the zstd codec), as ``--classpath`` URLs."""
+    return [jar.as_uri() for jar in sorted(lib_dir.glob("*.jar")) if jar != connector_jar(lib_dir)]
 
 
 def flink_run_command(
@@ -47,6 +55,7 @@ def flink_run_command(
         "--jobmanager", jobmanager,
         "--python", str(job),
         "--jarfile", str(connector_jar()),
+        *[option for url in connector_classpath() for option in ("--classpath", url)],
         "--pyFiles", ",".join(shipped),
         "--pyExecutable", python,
         "--pyClientExecutable", python,

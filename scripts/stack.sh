@@ -153,10 +153,17 @@ flink_healthy() { "$PYTHON" -m infra.status --quiet flink; }
 flink_processes() { pgrep -f "StandaloneSessionClusterEntrypoint|TaskManagerRunner" 2>/dev/null | while read -r pid; do
   grep -qa -- "$flink_conf_dir" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done; }
 
+flink_taskmanagers() { flink_processes | while read -r pid; do
+  grep -qa TaskManagerRunner "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done; }
+
 flink_up() {
   render_flink_conf
   if [[ -n "$(flink_processes)" ]]; then
     log "flink already running"
+    if [[ -z "$(flink_taskmanagers)" ]]; then
+      log "no TaskManager (killed?): starting one"
+      flink_env "$(flink_home)/bin/taskmanager.sh" start >>"$VAR_DIR/flink/log/start-cluster.out" 2>&1
+    fi
   else
     port_open "$FLINK_PORT" && die "port $FLINK_PORT is taken by another process"
     require_jars flink-connectors

@@ -148,7 +148,8 @@ class JobSettings:
 
     name: str = "iot-hourly-region-means"
     consumer_group: str = "iot-hourly-region-means"
-    parallelism: int = 1
+    # 0: the parallelism `flink run -p` or the cluster's parallelism.default gives.
+    parallelism: int = 0
     out_of_orderness_seconds: int = 30
     allowed_lateness_seconds: int = 3 * 3600
     idle_partition_timeout_seconds: int = 30

@@ -1,4 +1,7 @@
-"""One isolated run of the whole pipeline on the real stack: own topics, keyspace and job."""
+"""One isolated run of the whole pipeline on the real stack: its own topics, keyspace and job.
+
+Used by the end-to-end tests and the benchmarks, so runs never see each other's data.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ import os
 import time
 import urllib.request
 import uuid
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -16,6 +18,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from infra.cassandra_session import connect
 from infra.provision import ensure_schema, ensure_topics
 from jobs.submit import JOBS, ROOT, flink_run_command, submit
+from oracle import SentMessage
 from settings import Settings
 
 T = TypeVar("T")
@@ -31,12 +34,6 @@ def wait_for(what: str, probe: Callable[[], T], done: Callable[[T], bool], timeo
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}; last: {value!r}"[:4000])
         time.sleep(every_s)
-
-
-@dataclass
-class SentMessage:
-    value: bytes
-    judged_at_ms: int
 
 
 @dataclass

@@ -1,0 +1,121 @@
+"""Throughput of the streaming job: readings per second from a pre-filled topic to final Cassandra rows.
+
+For each variant (the job, and the same job with its Python UDF replaced by SQL), in one run:
+pre-fill a fresh topic with ``--count`` valid readings (iot-loadgen's generator), submit the
+variant with ``flink run`` at ``--parallelism``, and time from RUNNING until the Cassandra
+tables count every reading. While it runs, the busy time of each operator chain is sampled
+from the REST API, which shows where the time goes. Needs the local stack (make up).
+
+    .venv/bin/python benchmarks/job_throughput.py --count 1000000 --parallelism 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from infra.provision import ensure_schema, ensure_topics
+from ingest.loadgen import LoadJob, run_load
+from jobs.submit import JOBS, ROOT, flink_run_command, submit
+from readings.parser import epoch_ms_of
+from settings import Settings
+from infra.pipeline_run import PipelineRun
+
+VARIANTS = {"job": JOBS["hourly"], "job without Python UDF": ROOT / "benchmarks" / "job_without_python_udf.py"}
+
+
+@dataclass
+class Measurement:
+    variant: str
+    readings: int
+    seconds: float
+    busy_share: dict[str, float]
+
+    @property
+    def rate(self) -> float:
+        return self.readings / self.seconds
+
+
+def fresh_run(tag: str) -> PipelineRun:
+    env = {
+        **os.environ,
+        "IOT_KAFKA_READINGS_TOPIC": f"bench-{tag}.readings",
+        "IOT_KAFKA_REJECTED_TOPIC": f"bench-{tag}.rejected",
+        "IOT_KAFKA_LATE_TOPIC": f"bench-{tag}.late",
+        "IOT_CASSANDRA_KEYSPACE": f"bench_{tag}",
+        "IOT_JOB_NAME": f"bench-{tag}",
+        "IOT_JOB_CONSUMER_GROUP": f"bench-{tag}",
+    }
+    run = PipelineRun(Settings.from_env(env), env)
+    ensure_topics(run.settings.kafka)
+    ensure_schema(run.settings.cassandra)
+    return run
+
+
+def prefill(run: PipelineRun, count: int) -> float:
+    start = datetime.now(timezone.utc) - timedelta(hours=25)
+    job = LoadJob(
+        kafka=run.settings.kafka, topic=run.settings.kafka.readings_topic, count=count,
+        start_ms=epoch_ms_of(start), span_ms=24 * 3_600_000, processes=2, client="confluent-kafka", seed=1,
+    )
+    summary = run_load(job, show_progress=False)
+    assert summary.acknowledged == count, summary.line()
+    return summary.seconds
+
+
+def counted(run: PipelineRun) -> int:
+    return sum(row.readings for row in run.table_rows()["region_hourly_temperature"])
+
+
+def sample_busy(run: PipelineRun, totals: dict[str, list[float]]) -> None:
+    for vertex in run.rest(f"/jobs/{run.job_id}")["vertices"]:
+        metrics = run.rest(f"/jobs/{run.job_id}/vertices/{vertex['id']}/subtasks/metrics?get=busyTimeMsPerSecond&agg=avg")
+        for metric in metrics:
+            totals[vertex["name"]].append(float(metric["avg"]) / 1000)
+
+
+def measure(variant: str, count: int, parallelism: int) -> Measurement:
+    run = fresh_run(uuid.uuid4().hex[:8])
+    print(f"[{variant}] pre-filling {count:,} readings in {prefill(run, count):.0f} s", flush=True)
+    command = flink_run_command(VARIANTS[variant], "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism)
+    run.job_id = submit(command, ROOT / "var" / "flink" / "conf", run.env)
+    while run.job_state() != "RUNNING":
+        time.sleep(0.5)
+    started = time.monotonic()
+    busy: dict[str, list[float]] = defaultdict(list)
+    try:
+        while (done := counted(run)) < count:
+            sample_busy(run, busy)
+            print(f"[{variant}] {done:,} / {count:,} counted after {time.monotonic() - started:.0f} s", flush=True)
+            time.sleep(5)
+        seconds = time.monotonic() - started
+    finally:
+        run.cancel()
+        run.drop()
+    return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--parallelism", type=int, default=2)
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    args = parser.parse_args()
+    results = [measure(variant, args.count, args.parallelism) for variant in args.variants]
+    print(f"\n{args.count:,} readings, parallelism {args.parallelism}, from RUNNING to all counted in Cassandra:")
+    for result in results:
+        print(f"  {result.variant:<24} {result.seconds:8.1f} s  {result.rate:10,.0f} readings/s")
+        for name, share in sorted(result.busy_share.items(), key=lambda item: -item[1]):
+            print(f"      busy {share:6.1%}  {name[:110]}")
+    if len(results) == 2:
+        print(f"  ratio job / job without Python UDF: {results[0].rate / results[1].rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Counters of a long-running command, served as Prometheus text on ``/metrics``."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
+
+Kind = Literal["counter", "gauge"]
+LabelSet = tuple[tuple[str, str], ...]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+class Metrics:
+    """Named counters and gauges with labels; thread safe, rendered in the text exposition format."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._lock = threading.Lock()
+        self._declared: dict[str, tuple[Kind, str]] = {}
+        self._values: dict[str, dict[LabelSet, float]] = {}
+
+    def declare(self, name: str, kind: Kind, help_text: str) -> None:
+        with self._lock:
+            self._declared[name] = (kind, help_text)
+            self._values.setdefault(name, {})
+
+    def inc(self, name: str, amount: float = 1, **labels: str) -> None:
+        key = tuple(sorted(labels.items()))
+        with self._lock:
+            series = self._values[name]
+            series[key] = series.get(key, 0) + amount
+
+    def set(self, name: str, value: float, **labels: str) -> None:
+        with self._lock:
+            self._values[name][tuple(sorted(labels.items()))] = value
+
+    def value(self, name: str, **labels: str) -> float:
+        with self._lock:
+            return self._values[name].get(tuple(sorted(labels.items())), 0)
+
+    def render(self) -> str:
+        lines: list[str] = []
+        with self._lock:
+            for name, (kind, help_text) in self._declared.items():
+                full = f"{self.prefix}_{name}"
+                lines += [f"# HELP {full} {help_text}", f"# TYPE {full} {kind}"]
+                for labels, value in sorted(self._values[name].items()):
+                    label_text = ",".join(f'{key}="{_escape(val)}"' for key, val in labels)
+                    number = _number(value)
+                    lines.append(f"{full}{{{label_text}}} {number}" if labels else f"{full} {number}")
+        return "\n".join(lines) + "\n"
+
+
+def serve_metrics(metrics: Metrics, address: str) -> ThreadingHTTPServer:
+    """Serve ``GET /metrics`` on ``host:port`` (port 0 picks a free one) from a daemon thread."""
+    host, _, port = address.rpartition(":")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+            if self.path != "/metrics":
+                self.send_error(404)
+                return
+            body = metrics.render().encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - scrapes are not news
+            pass
+
+    server = ThreadingHTTPServer((host or "127.0.0.1", int(port)), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
+    return server

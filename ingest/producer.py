@@ -1,0 +1,156 @@
+"""The no-loss producer shared by the poller and the load generator.
+
+The client library already retries inside its delivery timeout; this layer adds what it does
+not: a record whose delivery finally failed is counted and sent again, and the caller can
+wait until every record it handed over is acknowledged by all in-sync replicas.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from typing import Callable, NamedTuple, Protocol
+
+from ingest.backoff import Backoff
+from ingest.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class Record(NamedTuple):
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+# (token given to send, None on success or the error text, whether sending again can help)
+DeliveryReport = Callable[[int, "str | None", bool], None]
+
+
+class ClientBusy(Exception):
+    """The client cannot take a record now (local queue full, no metadata yet): wait, then retry."""
+
+
+class DeliveryRefused(Exception):
+    """Kafka refused a record for good (too large, not authorised): a configuration problem."""
+
+
+class DeliveryClient(Protocol):
+    """What the producer needs from a Kafka client library (see ``ingest.kafka_clients``)."""
+
+    def send(self, record: Record, token: int, report: DeliveryReport) -> None:
+        """Queue one record; ``report`` is called once, maybe from another thread."""
+
+    def poll(self, timeout: float) -> None:
+        """Give the client a chance to run delivery reports."""
+
+    def flush(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for queued records to be reported."""
+
+    def close(self, timeout: float) -> None: ...
+
+
+class ReliableProducer:
+    def __init__(
+        self, client: DeliveryClient, clock: Clock, backoff: Backoff | None = None, max_outstanding: int = 100_000
+    ) -> None:
+        self._client = client
+        self._max_outstanding = max_outstanding
+        self._clock = clock
+        self._backoff = backoff or Backoff(base_seconds=0.2, max_seconds=5.0)
+        self._next_token = 0
+        self._outstanding: dict[int, Record] = {}  # handed to the client, not yet reported
+        self._failed: deque[int] = deque()  # reported failed, waiting to be sent again
+        self._refusal: str | None = None
+        self._failed_rounds = 0  # consecutive settle rounds that had to resend, for the backoff
+        self._report = self._on_report  # bound once: it is passed with every record
+        self.sent = 0
+        self.acknowledged = 0
+        self.delivery_failures = 0
+
+    @property
+    def unacknowledged(self) -> int:
+        return len(self._outstanding)
+
+    def send(self, record: Record) -> None:
+        """Hand one record over; waits while the client is busy, so memory stays bounded."""
+        while len(self._outstanding) >= self._max_outstanding:
+            self.poll()
+            self._client.poll(0.01)
+        token = self._next_token
+        self._next_token = token + 1
+        self._outstanding[token] = record
+        self._hand_over(token, record)
+        self.sent += 1
+
+    def _hand_over(self, token: int, record: Record) -> None:
+        busy_rounds = 0
+        while True:
+            try:
+                self._client.send(record, token, self._report)
+                return
+            except ClientBusy as busy:
+                busy_rounds += 1
+                if busy_rounds % 50 == 1:
+                    log.warning("kafka client busy (%s); waiting before sending more", busy)
+                self._client.poll(0.05)
+                self._clock.wait(min(0.05 * busy_rounds, 1.0))
+
+    def _on_report(self, token: int, error: str | None, retriable: bool) -> None:
+        # Runs on the client's thread (kafka-python) or inside poll/flush (confluent-kafka); each
+        # counter has a single writer, and dict.pop is atomic, so no lock is needed.
+        if error is None:
+            self._outstanding.pop(token, None)
+            self.acknowledged += 1
+            return
+        self.delivery_failures += 1
+        if retriable:
+            self._failed.append(token)
+        else:
+            self._refusal = f"kafka refused a record for good: {error}"
+        if self.delivery_failures % 1000 == 1:
+            log.warning("delivery failed (%s); %d failures so far, the record will be sent again", error, self.delivery_failures)
+
+    def settle(self, timeout: float) -> bool:
+        """Resend what failed and wait up to ``timeout`` s; True once every record is acknowledged."""
+        deadline = self._clock.monotonic() + timeout
+        while True:
+            if self._refusal:
+                raise DeliveryRefused(self._refusal)
+            failed = self._take_failed()
+            if failed:
+                self._failed_rounds += 1
+                pause = self._backoff.delay(self._failed_rounds)
+                self._clock.wait(min(pause, max(0.0, deadline - self._clock.monotonic())))
+                for token in failed:
+                    self._hand_over(token, self._outstanding[token])
+            if not self._outstanding:
+                self._failed_rounds = 0
+                return True
+            remaining = deadline - self._clock.monotonic()
+            if remaining <= 0:
+                return False
+            self._client.flush(min(remaining, 1.0))
+
+    def _take_failed(self) -> list[int]:
+        taken = []
+        while self._failed:
+            taken.append(self._failed.popleft())
+        return sorted(taken)  # in sending order, so versions of a reading keep theirs
+
+    def poll(self) -> None:
+        """Serve delivery reports and resend failures without waiting (for long send loops)."""
+        self._client.poll(0)
+        for token in self._take_failed():
+            self._hand_over(token, self._outstanding[token])
+
+    def abandon(self) -> list[Record]:
+        """Give up waiting: the records not acknowledged yet, in sending order, for safekeeping."""
+        outstanding = dict(self._outstanding)  # one atomic copy: reports may still arrive
+        records = [outstanding[token] for token in sorted(outstanding)]
+        self._outstanding.clear()
+        self._failed.clear()
+        return records
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._client.close(timeout)

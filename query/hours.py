@@ -1,0 +1,30 @@
+"""The hour a person asks for, and how an hour is shown: UTC hour starts, like the tables' partition key."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def parse_hour(text: str) -> datetime:
+    """The aware UTC hour start for ``'2019-04-28 04'`` (the brief's form) or any ISO-8601 hour.
+
+    Naive times are UTC, as stored; a time with an offset is converted. A bare date or a time
+    inside an hour is refused rather than silently rounded.
+    """
+    text = text.strip()
+    usage = f"{text!r} is not an hour: use 'YYYY-MM-DD HH' in UTC, e.g. '2019-04-28 04'"
+    if len(text) <= len("2019-04-28"):
+        raise ValueError(usage)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(usage) from None
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    if (moment.minute, moment.second, moment.microsecond) != (0, 0, 0):
+        raise ValueError(f"{text!r} is not the start of an hour: hours are [HH:00, HH+1:00) in UTC")
+    return moment
+
+
+def hour_text(hour: datetime) -> str:
+    """``2019-04-28 04:00 UTC``."""
+    return f"{hour.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"

@@ -1,0 +1,26 @@
+"""The reason codes of a rejection: the vocabulary of ``sensor.readings.rejected`` (PRODUCT.md 1, 2)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    # One message or one element of a response.
+    EMPTY_MESSAGE = "empty_message"
+    INVALID_ENCODING = "invalid_encoding"
+    MALFORMED_JSON = "malformed_json"
+    NOT_AN_OBJECT = "not_an_object"
+    DUPLICATE_KEY = "duplicate_key"
+    MISSING_FIELD = "missing_field"
+    INVALID_TYPE = "invalid_type"
+    INVALID_ID = "invalid_id"
+    INVALID_TIMESTAMP = "invalid_timestamp"
+    FUTURE_TIMESTAMP = "future_timestamp"
+    INVALID_COORDINATES = "invalid_coordinates"
+    TEMPERATURE_OUT_OF_RANGE = "temperature_out_of_range"
+    OUTSIDE_FRANCE = "outside_france"
+    # A whole sensor API response (empty, undecodable and malformed ones reuse the codes above).
+    NOT_AN_ARRAY = "not_an_array"
+    TRUNCATED_RESPONSE = "truncated_response"
+    RESPONSE_TOO_LARGE = "response_too_large"

@@ -1,0 +1,1 @@
+"""Static checks of the container deployment (docker/): no Docker engine, no service, no network."""

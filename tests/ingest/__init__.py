@@ -1,0 +1,1 @@
+"""The ingestion: poller, mock sensor API, load generator and their parts."""

@@ -1,0 +1,1 @@
+"""The reading contract: parsing, validation, regions and the rejected record."""

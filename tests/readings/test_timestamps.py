@@ -1,0 +1,77 @@
+"""The timestamp forms accepted, the zone of naive ones, and DST edges."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from readings.timestamps import InvalidTimestamp, epoch_ms, zone_of
+
+UTC = timezone.utc
+PARIS = ZoneInfo("Europe/Paris")
+BASE = 1550584930000  # 2019-02-19 14:02:10 UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2019-02-19 14:02:10", BASE),
+        ("2019-02-19T14:02:10", BASE),
+        ("2019-02-19T14:02:10Z", BASE),
+        ("2019-02-19 14:02:10Z", BASE),
+        ("2019-02-19T15:02:10+01:00", BASE),
+        ("2019-02-19T15:02:10+0100", BASE),
+        ("2019-02-19T15:02:10+01", BASE),
+        ("2019-02-19T09:02:10-05:00", BASE),
+        ("2019-02-19T14:02:10.123Z", BASE + 123),
+        ("2019-02-19T14:02:10,5Z", BASE + 500),
+        ("2019-02-19T14:02:10.123456789Z", BASE + 123),
+        ("2019-02-19 14:02", BASE - 10_000),
+        ("2019-02-19 14:02+01", BASE - 3_600_000 - 10_000),
+    ],
+)
+def test_accepted_forms(text: str, expected: int) -> None:
+    assert epoch_ms(text, UTC) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "yesterday", "2019-02-19", "2019-02-19T14", "2019-02-19x14:02:10", "2019-W08-2 14:02:10",
+        "20190219T140210", "2019-02-30 10:00:00", "2019-02-19 24:00:00", "2019-02-19 14:02:10 ", " 2019-02-19 14:02:10",
+        "2019-02-19t14:02:10z", "0000-01-01 00:00:00", "2019-02-19 14:02:1Z", "١٢٣٤-02-19 14:02:10", "2019-02-19 14:02:60",
+    ],
+)
+def test_refused_forms(text: str) -> None:
+    with pytest.raises(InvalidTimestamp):
+        epoch_ms(text, UTC)
+
+
+def test_naive_times_are_in_the_configured_zone_and_offsets_win() -> None:
+    assert epoch_ms("2019-02-19 15:02:10", PARIS) == BASE
+    assert epoch_ms("2019-07-19 16:02:10", PARIS) == epoch_ms("2019-07-19 14:02:10", UTC)
+    assert epoch_ms("2019-02-19T14:02:10Z", PARIS) == BASE
+
+
+def test_a_time_skipped_by_dst_does_not_exist() -> None:
+    with pytest.raises(InvalidTimestamp, match="does not exist"):
+        epoch_ms("2019-03-31 02:30:00", PARIS)
+
+
+def test_a_time_that_happens_twice_is_the_first() -> None:
+    first = datetime(2019, 10, 27, 0, 30, tzinfo=UTC).timestamp() * 1000  # 02:30 CEST
+    assert epoch_ms("2019-10-27 02:30:00", PARIS) == first
+
+
+def test_overflowing_times_are_invalid() -> None:
+    with pytest.raises(InvalidTimestamp):
+        epoch_ms("0001-01-01 00:05:00", PARIS)  # before year 1 in UTC (Paris was +00:09:21)
+    assert epoch_ms("9999-12-31T23:59:59-23:59", UTC) > 253402300799000
+
+
+def test_zone_of() -> None:
+    assert zone_of("UTC") is UTC
+    assert zone_of("utc") is UTC
+    assert zone_of("Europe/Paris") == PARIS
