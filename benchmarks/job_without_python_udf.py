@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyflink.table import StreamTableEnvironment, Table
 
-from jobs.hourly_region_means import run
+from jobs.hourly_region_means import run, through_data_stream
 from settings import Settings
 from udfs.parse_and_locate import COLUMNS, READING
 
@@ -26,10 +26,11 @@ def parse_in_sql(t_env: StreamTableEnvironment, source: Table, settings: Setting
                'France' AS region,
                CAST(NULL AS STRING) AS reason,
                CAST(NULL AS STRING) AS dead_letter_key,
-               CAST(NULL AS STRING) AS dead_letter_value
+               CAST(NULL AS STRING) AS dead_letter_value,
+               event_time
         FROM raw_messages""")
-    assert parsed.get_schema().get_field_names() == COLUMNS
-    return t_env.from_data_stream(t_env.to_data_stream(parsed))
+    assert parsed.get_schema().get_field_names() == [*COLUMNS, "event_time"]
+    return through_data_stream(t_env, parsed)
 
 
 if __name__ == "__main__":

@@ -111,9 +111,25 @@ def parse_and_locate(t_env: StreamTableEnvironment, source: Table, settings: Set
     source and one Python operator instead of each planning its own copy.
     """
     parse = parse_and_locate_udf(settings.rules, settings.job.fail_once_marker)
-    parsed = source.select(parse(col("payload"), col("kafka_timestamp")).alias("m"))
-    flat = parsed.select(*[col("m").get(name).alias(name) for name in COLUMNS])
-    return t_env.from_data_stream(t_env.to_data_stream(flat))
+    parsed = source.select(parse(col("payload"), col("kafka_timestamp")).alias("m"), col("event_time"))
+    flat = parsed.select(*[col("m").get(name).alias(name) for name in COLUMNS], col("event_time"))
+    return through_data_stream(t_env, flat)
+
+
+def through_data_stream(t_env: StreamTableEnvironment, table: Table) -> Table:
+    """The table round-tripped through a DataStream, keeping the source's watermarks.
+
+    ``from_data_stream`` drops the stream's watermarks unless its schema declares
+    ``SOURCE_WATERMARK()`` on a rowtime column, and then every record needs a timestamp: the
+    table's ``event_time`` attribute puts it there on the way out.
+    """
+    schema = (
+        Schema.new_builder()
+        .column_by_metadata("rowtime", "TIMESTAMP_LTZ(3)")
+        .watermark("rowtime", "SOURCE_WATERMARK()")
+        .build()
+    )
+    return t_env.from_data_stream(t_env.to_data_stream(table), schema)
 
 
 def rejected_messages(parsed: Table) -> Table:

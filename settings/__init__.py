@@ -160,11 +160,14 @@ class JobSettings:
     sink_retry_seconds: float = 30.0
     # Test-only fault injection: the UDF raises once when this file exists, then deletes it.
     fail_once_marker: str = ""
+    # Ids are remembered for lateness + out-of-orderness + this; a version of a forgotten id
+    # counts as a new reading, so raise it when corrections come later than that.
+    id_retention_extra_seconds: int = 0
 
     @property
     def id_retention_ms(self) -> int:
-        """How long (event time) an id's last version is remembered: lateness + out-of-orderness."""
-        return (self.allowed_lateness_seconds + self.out_of_orderness_seconds) * 1000
+        """How long (event time) an id's last version is remembered past its event time."""
+        return (self.allowed_lateness_seconds + self.out_of_orderness_seconds + self.id_retention_extra_seconds) * 1000
 
 
 @dataclass(frozen=True)
