@@ -76,6 +76,13 @@ class SensorApiClient:
 
     def fetch(self) -> ApiResponse:
         """GET the readings. Raises ``ApiCallFailed`` (retry) or ``ApiRefused`` (stop)."""
+        if not (self.api_key.isascii() and self.api_key.isprintable()):
+            # http.client would raise a ValueError quoting the header, key included.
+            raise ApiRefused(
+                "the API key holds a character an HTTP header cannot carry (a control character such as "
+                "a trailing newline, or a non-ASCII one): check IOT_SENSOR_API_KEY or the file named by "
+                "IOT_SENSOR_API_KEY_FILE"
+            )
         request = urllib.request.Request(
             self.url, headers={"X-API-Key": self.api_key, "Accept": "application/json", "User-Agent": "iot-ingest"}
         )

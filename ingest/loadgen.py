@@ -16,7 +16,7 @@ import re
 import shutil
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from ingest.clock import Clock
+from ingest.command_line import add_share_options, shares_from_args, start_command
 from ingest.kafka_clients import CLIENTS, make_client
 from ingest.producer import DeliveryRefused, Record, ReliableProducer
 from ingest.sensor_simulator import FaultMix, SensorSimulator
 from readings.parser import epoch_ms_of
-from settings import KafkaSettings, Settings, configure_logging
+from settings import KafkaSettings, Settings
 
 log = logging.getLogger("iot-loadgen")
 CHUNK = 2000
@@ -182,16 +183,12 @@ def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=None, help="write every message sent, one a line")
     parser.add_argument("--no-progress", action="store_true", help="only the summary")
-    faults = parser.add_argument_group("faults (shares of the readings, as iot-mock-api)")
-    for item in fields(FaultMix):
-        faults.add_argument(f"--{item.name.replace('_', '-')}", type=float, default=0.0, metavar="SHARE")
+    add_share_options(parser, "faults (shares of the readings, as iot-mock-api)", FaultMix)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
-    settings = Settings.from_env()
-    args = parse_args(argv, settings)
+    settings, args = start_command(argv, parse_args)
     span = args.span
     start = args.start or datetime.now(timezone.utc) - span
     if start.tzinfo is None:
@@ -205,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         rate=args.rate,
         processes=args.processes,
         client=args.client,
-        faults=FaultMix(**{item.name: getattr(args, item.name) for item in fields(FaultMix)}),
+        faults=shares_from_args(args, FaultMix),
         seed=args.seed,
         timezone=settings.rules.timezone,
         output=args.output,

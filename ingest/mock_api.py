@@ -23,9 +23,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
+from ingest.command_line import API_KEY_SOURCES, add_share_options, configured_api_key, shares_from_args, start_command
 from ingest.sensor_simulator import FaultMix, RegionSource, SensorSimulator, SimulatedBatch
 from readings import Reason
-from settings import Settings, configure_logging
+from settings import Settings
 
 log = logging.getLogger("iot-mock-api")
 PATH = "/sensor/temperatures"
@@ -292,9 +293,7 @@ class MockSensorApi:
 
 
 def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="iot-mock-api", description=__doc__, epilog="The API key is read from IOT_SENSOR_API_KEY or IOT_SENSOR_API_KEY_FILE."
-    )
+    parser = argparse.ArgumentParser(prog="iot-mock-api", description=__doc__, epilog=API_KEY_SOURCES)
     parser.add_argument("--host", default=settings.sensor_api.mock_host)
     parser.add_argument("--port", type=int, default=settings.sensor_api.mock_port)
     parser.add_argument("--readings", type=int, default=1000, help="readings per call")
@@ -303,27 +302,23 @@ def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace
     parser.add_argument("--hang-seconds", type=float, default=30.0)
     parser.add_argument("--retry-after", type=int, default=1, help="seconds, sent with 429")
     parser.add_argument("--script", default="", help="comma-separated response faults for the first calls")
-    for group, mix in (("reading faults (shares)", FaultMix), ("response faults (shares)", ResponseFaultMix)):
-        options = parser.add_argument_group(group)
-        for item in fields(mix):
-            options.add_argument(f"--{item.name.replace('_', '-')}", type=float, default=0.0, metavar="SHARE")
+    add_share_options(parser, "reading faults (shares)", FaultMix)
+    add_share_options(parser, "response faults (shares)", ResponseFaultMix)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
-    settings = Settings.from_env()
-    args = parse_args(argv, settings)
-    if not settings.sensor_api.api_key:
-        log.error("no API key: set IOT_SENSOR_API_KEY or IOT_SENSOR_API_KEY_FILE")
+    settings, args = start_command(argv, parse_args)
+    api_key = configured_api_key(settings, log)
+    if api_key is None:
         return 2
     from geo import RegionIndex
 
     config = MockApiConfig(
-        api_key=settings.sensor_api.api_key,
+        api_key=api_key,
         readings_per_call=args.readings,
-        faults=FaultMix(**{item.name: getattr(args, item.name) for item in fields(FaultMix)}),
-        response_faults=ResponseFaultMix(**{item.name: getattr(args, item.name) for item in fields(ResponseFaultMix)}),
+        faults=shares_from_args(args, FaultMix),
+        response_faults=shares_from_args(args, ResponseFaultMix),
         seed=args.seed,
         timezone=settings.rules.timezone,
         slow_seconds=args.slow_seconds,

@@ -20,6 +20,7 @@ from typing import Protocol, Sequence
 from ingest.api_client import ApiCallFailed, ApiRefused, ApiResponse, SensorApiClient
 from ingest.backoff import Backoff
 from ingest.clock import Clock
+from ingest.command_line import API_KEY_SOURCES, configured_api_key, start_command
 from ingest.kafka_clients import KafkaPythonClient
 from ingest.metrics import Metrics, serve_metrics
 from ingest.producer import DeliveryRefused, Record, ReliableProducer
@@ -28,7 +29,7 @@ from ingest.spool import Spool
 from readings import Reading, ReadingParser, Rejection, locate_readings, rejection_record
 from readings.parser import epoch_ms_of
 from readings.regions import RegionLookup
-from settings import IngestSettings, KafkaSettings, ReadingRules, Settings, configure_logging
+from settings import IngestSettings, KafkaSettings, ReadingRules, Settings
 
 log = logging.getLogger("iot-ingest")
 
@@ -234,9 +235,7 @@ class Poller:
 
 def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
     ingest = settings.ingest
-    parser = argparse.ArgumentParser(
-        prog="iot-ingest", description=__doc__, epilog="The API key is read from IOT_SENSOR_API_KEY or IOT_SENSOR_API_KEY_FILE."
-    )
+    parser = argparse.ArgumentParser(prog="iot-ingest", description=__doc__, epilog=API_KEY_SOURCES)
     parser.add_argument("--url", default=settings.sensor_api.url, help="the sensor API (default %(default)s)")
     parser.add_argument("--interval", type=float, default=ingest.poll_interval_seconds, help="seconds between polls")
     parser.add_argument("--timeout", type=float, default=ingest.request_timeout_seconds, help="seconds per API call")
@@ -252,11 +251,9 @@ def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
-    settings = Settings.from_env()
-    args = parse_args(argv, settings)
-    if not settings.sensor_api.api_key:
-        log.error("no API key: set IOT_SENSOR_API_KEY or IOT_SENSOR_API_KEY_FILE")
+    settings, args = start_command(argv, parse_args)
+    api_key = configured_api_key(settings, log)
+    if api_key is None:
         return EXIT_API_REFUSED
     ingest = replace(
         settings.ingest,
@@ -278,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     if metrics_server:
         log.info("metrics on http://%s:%d/metrics", *metrics_server.server_address[:2])
     poller = Poller(
-        SensorApiClient(args.url, settings.sensor_api.api_key, ingest.request_timeout_seconds),
+        SensorApiClient(args.url, api_key, ingest.request_timeout_seconds),
         ReliableProducer(KafkaPythonClient(settings.kafka, "iot-ingest"), clock),
         RegionIndex.default(),
         settings.kafka,

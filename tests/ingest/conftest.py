@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -108,6 +111,27 @@ class SquareRegions:
 
     def nearest(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.full(len(lat), "Bretagne", dtype=object), np.full(len(lat), 500.0)
+
+
+@contextmanager
+def serving(handle: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    """The URL of a loopback server that answers every GET with ``handle``, for answers the mock never gives."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            handle(self)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # a quick shutdown
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sensor/temperatures"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(autouse=True)

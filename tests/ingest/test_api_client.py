@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
+from typing import Iterator
 
 import pytest
 
 from ingest.api_client import ApiCallFailed, ApiRefused, SensorApiClient, retry_after_seconds
 from ingest.mock_api import MockApiConfig, MockSensorApi
-from tests.ingest.conftest import SquareRegions
+from tests.ingest.conftest import SquareRegions, serving
 
 KEY = "k-123"
 
@@ -20,24 +20,6 @@ KEY = "k-123"
 def api() -> Iterator[MockSensorApi]:
     with MockSensorApi(MockApiConfig(api_key=KEY, readings_per_call=5, hang_seconds=2.0), SquareRegions()) as server:
         yield server
-
-
-def serve(handle: Callable[[BaseHTTPRequestHandler], None]) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            handle(self)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def url_of(server: ThreadingHTTPServer) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}/sensor/temperatures"
 
 
 def test_a_normal_answer(api: MockSensorApi) -> None:
@@ -89,12 +71,8 @@ def test_redirects_are_not_followed() -> None:
         request.send_header("Location", "http://127.0.0.1:9/elsewhere")
         request.end_headers()
 
-    server = serve(handle)
-    try:
-        with pytest.raises(ApiRefused, match="redirect"):
-            SensorApiClient(url_of(server), KEY).fetch()
-    finally:
-        server.shutdown()
+    with serving(handle) as url, pytest.raises(ApiRefused, match="redirect"):
+        SensorApiClient(url, KEY).fetch()
     assert seen == [KEY]
 
 
@@ -107,22 +85,14 @@ def test_a_body_slower_than_the_timeout_fails() -> None:
             request.wfile.flush()
             threading.Event().wait(0.1)
 
-    server = serve(handle)
-    try:
-        with pytest.raises(ApiCallFailed, match="did not arrive within"):
-            SensorApiClient(url_of(server), KEY, timeout_seconds=0.25).fetch()
-    finally:
-        server.shutdown()
+    with serving(handle) as url, pytest.raises(ApiCallFailed, match="did not arrive within"):
+        SensorApiClient(url, KEY, timeout_seconds=0.25).fetch()
 
 
 def test_a_server_that_hangs_up_fails_over() -> None:
-    server = serve(lambda request: request.connection.close())
-    try:
-        with pytest.raises(ApiCallFailed) as failure:
-            SensorApiClient(url_of(server), KEY).fetch()
-        assert failure.value.kind == "connection"
-    finally:
-        server.shutdown()
+    with serving(lambda request: request.connection.close()) as url, pytest.raises(ApiCallFailed) as failure:
+        SensorApiClient(url, KEY).fetch()
+    assert failure.value.kind == "connection"
 
 
 def test_connection_refused_is_transient() -> None:
@@ -137,13 +107,9 @@ def test_a_408_is_retried() -> None:
         request.send_header("Content-Length", "0")
         request.end_headers()
 
-    server = serve(handle)
-    try:
-        with pytest.raises(ApiCallFailed) as failure:
-            SensorApiClient(url_of(server), KEY).fetch()
-        assert failure.value.kind == "http_408"
-    finally:
-        server.shutdown()
+    with serving(handle) as url, pytest.raises(ApiCallFailed) as failure:
+        SensorApiClient(url, KEY).fetch()
+    assert failure.value.kind == "http_408"
 
 
 NOW = datetime(2019, 2, 19, 14, 5, tzinfo=timezone.utc)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
+import traceback
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from ingest.api_client import ApiCallFailed, ApiRefused, ApiResponse
+from ingest.api_client import ApiCallFailed, ApiRefused, ApiResponse, SensorApiClient
+from ingest.mock_api import MockApiConfig, MockSensorApi
 from ingest.poller import (
-    EXIT_API_REFUSED, EXIT_KAFKA_REFUSED, EXIT_OK, EXIT_SPOOLED, Poller, PollReport, PollSchedule, ingest_metrics,
+    EXIT_API_REFUSED, EXIT_KAFKA_REFUSED, EXIT_OK, EXIT_SPOOLED, Poller, PollReport, PollSchedule, ReadingSource,
+    ingest_metrics,
 )
 from ingest.producer import Record, ReliableProducer
 from ingest.spool import Spool
 from settings import IngestSettings, KafkaSettings, ReadingRules
-from tests.ingest.conftest import FakeClock, FakeDeliveryClient, SquareRegions
+from tests.ingest.conftest import FakeClock, FakeDeliveryClient, SquareRegions, serving
 
 TOPICS = KafkaSettings()
 
@@ -48,7 +52,7 @@ class FakeSource:
         return ApiResponse(step, self.api_seconds)
 
 
-def make(clock: FakeClock, source: FakeSource, tmp_path: Path, client: FakeDeliveryClient | None = None, **settings) -> tuple[Poller, FakeDeliveryClient]:  # type: ignore[no-untyped-def]
+def make(clock: FakeClock, source: ReadingSource, tmp_path: Path, client: FakeDeliveryClient | None = None, **settings) -> tuple[Poller, FakeDeliveryClient]:  # type: ignore[no-untyped-def]
     client = client or FakeDeliveryClient()
     client.clock = clock
     ingest = IngestSettings(**{"poll_interval_seconds": 10.0, "spool_dir": str(tmp_path / "spool"), "metrics_address": "", **settings})
@@ -186,3 +190,40 @@ def test_schedule_and_report_line() -> None:
     report = PollReport(3, 1, {"missing_field": 2}, 0.1234, 0.5)  # type: ignore[arg-type]
     assert report.line() == "poll: fetched 3, published 1, rejected 2 (missing_field 2), latency 0.500 s (API 0.123 s)"
     assert PollReport(0, 0, {}, 0, 0).line().endswith("rejected 0, latency 0.000 s (API 0.000 s)")  # type: ignore[arg-type]
+
+
+SECRET = "s3cret-Key-4d2f"
+
+
+def test_the_api_key_appears_in_no_log_line_error_or_record(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """5xx, 429, a cut body, 401, a key no header can carry, connection refused and reset: the real client each time."""
+    caplog.set_level(logging.DEBUG)
+    errors: list[Exception] = []
+
+    def failure_of(client: SensorApiClient) -> None:
+        with pytest.raises((ApiCallFailed, ApiRefused)) as failure:
+            client.fetch()
+        errors.append(failure.value)
+
+    with MockSensorApi(MockApiConfig(api_key=SECRET, readings_per_call=3), SquareRegions()) as api:
+        api.script(["server_error", "throttled", "truncated"])
+        poller, client = make(FakeClock(), SensorApiClient(api.url, SECRET), tmp_path)
+        assert poller.run(max_polls=2) == EXIT_OK
+        api.script(["server_error"])
+        failure_of(SensorApiClient(api.url, SECRET))
+        for wrong in (SECRET[::-1], SECRET + "\n", SECRET + "é"):
+            assert make(FakeClock(), SensorApiClient(api.url, wrong), tmp_path)[0].run() == EXIT_API_REFUSED
+            failure_of(SensorApiClient(api.url, wrong))
+    refused = SensorApiClient("http://127.0.0.1:9/sensor/temperatures", SECRET)
+    assert make(FakeClock(stop_after=3), refused, tmp_path)[0].run() == EXIT_OK
+    failure_of(refused)
+    with serving(lambda request: request.connection.close()) as url:
+        failure_of(SensorApiClient(url, SECRET))
+
+    assert poller.metrics.value("poll_failures_total", kind="http_429") == 1
+    assert "refused the API key (HTTP 401)" in caplog.text and "cannot carry" in caplog.text
+    assert "cannot reach the sensor API" in caplog.text
+    assert [type(error) for error in errors] == [ApiCallFailed, ApiRefused, ApiRefused, ApiRefused, ApiCallFailed, ApiCallFailed]
+    told = caplog.text + "".join("".join(traceback.format_exception(error)) + repr(error) for error in errors)
+    told += repr(SensorApiClient(api.url, SECRET)) + "".join(repr(record) for record in client.delivered)
+    assert SECRET not in told and SECRET[::-1] not in told

@@ -70,3 +70,8 @@ def test_stamping_keeps_the_source_time() -> None:
 @pytest.mark.parametrize("element", ["42", "[1]", "{", '{"a": 1, "a": 2}'])
 def test_stamping_leaves_what_is_not_a_plain_object(element: str) -> None:
     assert stamp_fetch_time(element, NOW) == element
+
+
+def test_an_integer_too_long_to_convert_is_still_split_for_validation_to_reject() -> None:
+    giant = '{"temperature": ' + "9" * 5000 + "}"
+    assert split_array(f"[{giant}, 1e400]") == [giant, "1e400"]
