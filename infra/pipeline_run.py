@@ -93,7 +93,8 @@ class PipelineRun:
             for message in messages
         ]
         producer.flush()
-        sent = [SentMessage(message, future.get(timeout=30).timestamp) for message, future in zip(messages, futures)]
+        stamped = [(message, future.get(timeout=30)) for message, future in zip(messages, futures)]
+        sent = [SentMessage(message, meta.timestamp, meta.partition) for message, meta in stamped]
         producer.close()
         return sent
 

@@ -26,6 +26,8 @@ from udfs.parse_and_locate import COLUMNS, READING, REJECTED, parse_and_locate_u
 from udfs.reading_versions import CONTRIBUTION, LATE_READINGS, ReadingVersions, VersionRules
 
 SOURCE = "sensor_readings"
+# Carried past the parse step for with_partition_watermark (and the record timestamp).
+PARTITION_ORDER_COLUMNS = ["kafka_partition", "event_time"]
 HOUR_MS = 3_600_000
 
 
@@ -64,6 +66,7 @@ def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, future_margin_s: fl
         CREATE TABLE {SOURCE} (
           payload BYTES,
           kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+          kafka_partition INT METADATA FROM 'partition' VIRTUAL,
           event_time AS {event_time_expression(future_margin_s)},
           WATERMARK FOR event_time AS event_time - INTERVAL '{job.out_of_orderness_seconds}' SECOND
         ) WITH (
@@ -111,8 +114,12 @@ def parse_and_locate(t_env: StreamTableEnvironment, source: Table, settings: Set
     source and one Python operator instead of each planning its own copy.
     """
     parse = parse_and_locate_udf(settings.rules, settings.job.fail_once_marker)
-    parsed = source.select(parse(col("payload"), col("kafka_timestamp")).alias("m"), col("event_time"))
-    flat = parsed.select(*[col("m").get(name).alias(name) for name in COLUMNS], col("event_time"))
+    parsed = source.select(
+        parse(col("payload"), col("kafka_timestamp")).alias("m"), col("kafka_partition"), col("event_time")
+    )
+    flat = parsed.select(
+        *[col("m").get(name).alias(name) for name in COLUMNS], *[col(name) for name in PARTITION_ORDER_COLUMNS]
+    )
     return through_data_stream(t_env, flat)
 
 
@@ -121,24 +128,44 @@ def through_data_stream(t_env: StreamTableEnvironment, table: Table) -> Table:
 
     ``from_data_stream`` drops the stream's watermarks unless its schema declares
     ``SOURCE_WATERMARK()`` on a rowtime column, and then every record needs a timestamp: the
-    table's ``event_time`` attribute puts it there on the way out.
+    table's ``event_time`` attribute puts it there on the way out. ``processed_at`` orders
+    each partition's messages for ``with_partition_watermark``.
     """
     schema = (
         Schema.new_builder()
         .column_by_metadata("rowtime", "TIMESTAMP_LTZ(3)")
+        .column_by_expression("processed_at", "PROCTIME()")
         .watermark("rowtime", "SOURCE_WATERMARK()")
         .build()
     )
     return t_env.from_data_stream(t_env.to_data_stream(table), schema)
 
 
+def with_partition_watermark(t_env: StreamTableEnvironment, parsed: Table, job: JobSettings) -> Table:
+    """Each message with the watermark its lateness is judged against: its partition's so far.
+
+    That is the highest event time read from the message's Kafka partition up to and
+    including it, minus the out-of-orderness: what Flink's per-partition watermark generator
+    computes, taken in offset order and kept in checkpointed state. Flink's own watermark is not
+    checkpointed, restarts from nothing and advances with processing speed, so verdicts made
+    with it would change on a restart or a replay; this one depends only on the partition's
+    content, so a restart, a replay or another parallelism reaches the same verdicts.
+    """
+    out_of_orderness_ms = job.out_of_orderness_seconds * 1000
+    return t_env.sql_query(
+        f"SELECT *, MAX(CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT)) OVER ("
+        f"PARTITION BY kafka_partition ORDER BY processed_at ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+        f") * 1000 - {out_of_orderness_ms} AS watermark_ms FROM {parsed}"
+    )
+
+
 def rejected_messages(parsed: Table) -> Table:
     return parsed.where(col("kind") == REJECTED).select(col("dead_letter_key").alias("k"), col("dead_letter_value").alias("v"))
 
 
-def located_readings(parsed: Table) -> Table:
-    return parsed.where(col("kind") == READING).select(
-        col("id"), col("event_ms"), col("lat"), col("lon"), col("temperature"), col("region")
+def located_readings(judged: Table) -> Table:
+    return judged.where(col("kind") == READING).select(
+        col("id"), col("event_ms"), col("lat"), col("lon"), col("temperature"), col("region"), col("watermark_ms")
     )
 
 
@@ -225,7 +252,8 @@ def build(t_env: StreamTableEnvironment, settings: Settings, parse: ParseStep | 
     t_env.execute_sql("CREATE TABLE cassandra_writes (done INT) WITH ('connector' = 'blackhole')")
 
     parsed = (parse or parse_and_locate)(t_env, kafka_source(t_env, settings), settings)
-    contributions, late = versioned_contributions(t_env, located_readings(parsed), job)
+    judged = with_partition_watermark(t_env, parsed, job)
+    contributions, late = versioned_contributions(t_env, located_readings(judged), job)
     enable_mini_batches(t_env, settings)
     results = with_three_hours_before(t_env, hourly_means(t_env, contributions))
     writes = write_to_cassandra(t_env, results, settings)

@@ -8,11 +8,12 @@ made exact for one sequence of messages in production order:
   timestamp (``SentMessage.judged_at_ms``, the clock of ``future_timestamp``). A valid reading
   is located with ``geo.RegionIndex``; outside every region it is rejected ``outside_france``.
   Every rejection is an expected record of ``sensor.readings.rejected``, in order.
-- **Watermark.** Before each message, the watermark is the highest event time offered by the
-  earlier messages minus the out-of-orderness (default 30 s); there is none before any. A
-  message offers its ``timestamp`` when that parses and is not a ``future_timestamp``,
-  whatever else is wrong with the message; like the job's SQL source, the time is truncated
-  to the second, and text that is not strict JSON (``NaN``, ``Infinity``) offers nothing.
+- **Watermark.** At each message, the watermark is the highest event time offered by the
+  messages of its Kafka partition so far, itself included, minus the out-of-orderness
+  (default 30 s); there is none before any. A message offers its ``timestamp`` when that
+  parses and is not a ``future_timestamp``, whatever else is wrong with the message; like the
+  job's SQL source, the time is truncated to the second, and text that is not strict JSON
+  (``NaN``, ``Infinity``) offers nothing.
 - **Too late.** A located reading is too late when there is a watermark and its event time,
   or that of the winning version of the same id, is older than watermark minus the allowed
   lateness (default 3 h). It becomes an expected record of ``sensor.readings.late`` and
@@ -24,9 +25,8 @@ made exact for one sequence of messages in production order:
   exact mean (``math.fsum``) of their temperatures, their count, and the mean of
   (hour - 3 h, region) or None when that row does not exist. No row for a count of zero.
 
-The oracle is the job's rules, not its timing: the job's watermark is the minimum over Kafka
-partitions and advances periodically, so tests send data whose verdicts do not depend on
-when exactly the watermark moved.
+The job judges lateness the same way (``with_partition_watermark``), in offset order and from
+checkpointed state, so its verdicts do not depend on timing, restarts or replays.
 """
 
 from oracle.expected_outcome import expected_outcome

@@ -59,9 +59,13 @@ def expected_outcome(
     winners: dict[str, Located] = {}  # ids are never forgotten here
     late: list[ExpectedLate] = []
     rejected: list[Rejection] = []
-    max_time_ms: int | None = None
+    max_time_ms: dict[int, int] = {}  # per Kafka partition, as the job's with_partition_watermark
     for message, verdict in zip(messages, verdicts):
-        watermark_ms = None if max_time_ms is None else max_time_ms - out_of_orderness_ms
+        offered_ms = watermark_time_ms(message.value, message.judged_at_ms, rules)
+        if offered_ms is not None and offered_ms > max_time_ms.get(message.partition, offered_ms - 1):
+            max_time_ms[message.partition] = offered_ms
+        highest_ms = max_time_ms.get(message.partition)
+        watermark_ms = None if highest_ms is None else highest_ms - out_of_orderness_ms
         if type(verdict) is Rejection:
             rejected.append(verdict)
         else:
@@ -71,9 +75,6 @@ def expected_outcome(
             else:
                 # A correction replaces the winner; an exact duplicate replaces it with the same values.
                 winners[verdict.reading.id] = verdict
-        offered_ms = watermark_time_ms(message.value, message.judged_at_ms, rules)
-        if offered_ms is not None and (max_time_ms is None or offered_ms > max_time_ms):
-            max_time_ms = offered_ms
     means = hourly_means(
         Winner(w.reading.event_time_ms, w.region, w.reading.temperature) for w in winners.values()
     )

@@ -127,7 +127,8 @@ class ReadingVersions(KeyedProcessFunction):
         stored = self.winner.value()
         previous = Version(*stored) if stored is not None else None
         new = Version(value.event_ms, value.lat, value.lon, value.temperature, value.region)
-        watermark = ctx.timer_service().current_watermark()
+        # The partition's watermark (see with_partition_watermark): Flink's own restarts from nothing.
+        watermark = NO_WATERMARK if value.watermark_ms is None else value.watermark_ms
         outcome = self.rules.judge(previous, new, watermark)
         self.counters[outcome].inc()
         if outcome in (Outcome.NEW, Outcome.CORRECTION):

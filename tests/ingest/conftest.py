@@ -178,25 +178,10 @@ class Message:
 
 def read_topic(kafka: KafkaSettings, topic: str, timeout: float = 30.0) -> list[Message]:
     """Every message of ``topic`` up to its current end, in partition then offset order."""
-    from kafka import KafkaConsumer, TopicPartition
+    from infra.topic_reader import read_partitions
 
-    consumer = KafkaConsumer(
-        client_id="test-reader", enable_auto_commit=False, group_id=None, **kafka.client_options()
-    )
-    try:
-        partitions = [TopicPartition(topic, number) for number in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        messages: list[Message] = []
-        import time
-
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < end[tp] for tp in partitions):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end in {timeout} s")
-            for tp, batch in consumer.poll(timeout_ms=500).items():
-                messages += [Message(tp.partition, record.key, record.value) for record in batch]
-        return sorted(messages, key=lambda message: message.partition)
-    finally:
-        consumer.close()
+    return [
+        Message(record.partition, record.key, record.value)
+        for records in read_partitions(kafka, topic, timeout)
+        for record in records
+    ]

@@ -134,9 +134,11 @@ def opened_function() -> tuple[ReadingVersions, FakeState, FakeMetrics]:
     return function, state, metrics
 
 
-def message(minutes: float, temperature: float = 20.0) -> Row:
+def message(minutes: float, temperature: float = 20.0, watermark: int | None = T0) -> Row:
+    """A located reading as the versions step gets it, with its partition's watermark."""
     v = version(minutes, temperature)
-    return Row(id="r1", event_ms=v.event_ms, lat=v.lat, lon=v.lon, temperature=v.temperature, region=v.region)
+    return Row(id="r1", event_ms=v.event_ms, lat=v.lat, lon=v.lon, temperature=v.temperature, region=v.region,
+               watermark_ms=watermark)
 
 
 def test_keyed_function_keeps_the_winner_and_counts_outcomes() -> None:
@@ -148,13 +150,19 @@ def test_keyed_function_keeps_the_winner_and_counts_outcomes() -> None:
     corrected = list(function.process_element(message(10, 25.0), ctx))
     assert [r.get_row_kind() for r in corrected] == [RowKind.DELETE, RowKind.INSERT]
     assert Version(*state.value()).temperature == 25.0
-    timers.watermark = T0 + 5 * HOUR_MS
-    [(tag, _)] = list(function.process_element(message(20, 30.0), ctx))
+    [(tag, _)] = list(function.process_element(message(20, 30.0, T0 + 5 * HOUR_MS), ctx))
     assert tag is LATE_READINGS
     assert {name: c.count for name, c in metrics.counters.items() if c.count} == {
         "versions_new": 1, "versions_duplicate": 1, "versions_correction": 1, "versions_too_late": 1,
     }
     assert timers.registered == [RULES.forget_at(version(0)), RULES.forget_at(version(10))]
+
+
+def test_a_message_without_a_partition_watermark_is_never_late() -> None:
+    function, state, _ = opened_function()
+    ctx = SimpleNamespace(timer_service=lambda: FakeTimers(T0 + 9 * HOUR_MS))  # Flink's own is not used
+    [row] = list(function.process_element(message(0, watermark=None), ctx))
+    assert row.get_row_kind() == RowKind.INSERT and state.value() is not None
 
 
 def test_timer_forgets_only_the_version_it_was_set_for() -> None:

@@ -1,0 +1,722 @@
+"""Checks of the Kubernetes manifests in deploy/k8s/: JSON schemas, and what no schema can say.
+
+The schemas are vendored in tests/deploy/schemas/ (PROVENANCE.md says where each comes from).
+Every check takes the loaded documents and returns a list of problems (empty: fine), so a test
+can assert both that the real files pass and that a deliberately broken copy is caught.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from settings import JobSettings, Settings
+from tests.deploy.compose_checks import SECRET_NAME, plain_settings_variables, reads_secret_file
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+SCHEMAS = Path(__file__).parent / "schemas"
+KUBERNETES = SCHEMAS / "kubernetes-1.33"
+KUSTOMIZATION = "kustomization.yaml"
+DEFINITIONS = "https://kubernetes.io/api/_definitions.json#/$defs/"
+
+# Core kinds: the strict schemas of the kubernetes-validate wheel, named as it names them.
+# Custom resources: the operators' own CRDs, from their Maven Central artifacts, one folder per
+# API group. Custom resources whose CRD no reachable registry ships: trimmed schemas written by
+# hand, in handwritten/ (PROVENANCE.md).
+CRD_FOLDERS = {"flink.apache.org": "flink-kubernetes-operator-1.10.0", "kafka.strimzi.io": "strimzi-0.51.0"}
+KUSTOMIZE_SCHEMA = "handwritten/kustomization-v1beta1.json"
+# The newest FlinkDeployment CRD on Maven Central here is operator 1.10.0's, which predates
+# Flink 2; later operators only add these values to spec.flinkVersion (PROVENANCE.md).
+FLINK_VERSIONS_AFTER_OPERATOR_1_10 = ("v2_0", "v2_1", "v2_2")
+
+RFC1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+OBJECT_STORE = re.compile(r"^(gs|s3)://([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])/")
+
+
+@dataclass
+class Manifest:
+    """One document of one file of deploy/k8s/."""
+
+    file: str
+    doc: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return self.doc.get("kind", "")
+
+    @property
+    def name(self) -> str:
+        return (self.doc.get("metadata") or {}).get("name", "")
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.kind}/{self.name}"
+
+
+def load_kustomization(folder: Path = K8S) -> dict[str, Any]:
+    return yaml.safe_load((folder / KUSTOMIZATION).read_text(encoding="utf-8"))
+
+
+def load_manifests(folder: Path = K8S) -> list[Manifest]:
+    """Every document of every file the kustomization lists, in its order."""
+    return [
+        Manifest(name, doc)
+        for name in load_kustomization(folder).get("resources", [])
+        for doc in yaml.safe_load_all((folder / name).read_text(encoding="utf-8"))
+        if doc is not None
+    ]
+
+
+def of_kind(manifests: Iterable[Manifest], kind: str) -> list[Manifest]:
+    return [manifest for manifest in manifests if manifest.kind == kind]
+
+
+# --- JSON schemas -----------------------------------------------------------------------------
+
+
+def strict_crd_schema(schema: Any) -> Any:
+    """An openAPIV3Schema as Kubernetes applies it with strict field validation (kubectl's
+    default): an object with declared properties accepts no other field unless it preserves
+    unknown fields, and ``nullable`` admits null."""
+    if isinstance(schema, list):
+        return [strict_crd_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: strict_crd_schema(value) for key, value in schema.items()}
+    if "properties" in out:
+        out["properties"] = {name: strict_crd_schema(value) for name, value in schema["properties"].items()}
+        if "additionalProperties" not in out and not out.get("x-kubernetes-preserve-unknown-fields"):
+            out["additionalProperties"] = False
+    if out.pop("nullable", False) and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+@functools.cache
+def load_crd(path: Path) -> dict[str, Any]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def crd_schema(relative: str, api_version: str, kind: str) -> dict[str, Any]:
+    """The JSON schema of one served version of a vendored CRD, apiVersion and kind pinned."""
+    crd = load_crd(SCHEMAS / relative)
+    version = api_version.split("/")[1]
+    served = {item["name"]: item for item in crd["spec"]["versions"] if item.get("served", True)}
+    schema = strict_crd_schema(served[version]["schema"]["openAPIV3Schema"])
+    schema["properties"].update(apiVersion={"const": api_version}, kind={"const": kind})
+    schema["properties"]["metadata"] = {"$ref": DEFINITIONS + "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
+    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
+    if kind == "FlinkDeployment":
+        versions = schema["properties"]["spec"]["properties"]["flinkVersion"]["enum"]
+        versions += [version for version in FLINK_VERSIONS_AFTER_OPERATOR_1_10 if version not in versions]
+    return schema
+
+
+def _read_json(relative: str) -> dict[str, Any]:
+    return json.loads((SCHEMAS / relative).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def registry() -> Registry:
+    """The Kubernetes definitions every schema may refer to."""
+    definitions = _read_json("kubernetes-1.33/_definitions.json")
+    return Registry().with_resource(definitions["$id"], Resource.from_contents(definitions))
+
+
+def core_schema_file(api_version: str, kind: str) -> Path:
+    """kubernetes-validate's file name: rbac.authorization.k8s.io/v1 Role -> role-rbac-v1.json."""
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    return KUBERNETES / f"{kind.lower()}-{group_version}.json"
+
+
+@functools.cache
+def crd_file(api_version: str, kind: str) -> Path | None:
+    """The vendored CRD of ``kind`` in the folder of its API group."""
+    folder = CRD_FOLDERS.get(api_version.split("/")[0])
+    for path in sorted((SCHEMAS / folder).glob("*.y*ml")) if folder else []:
+        if load_crd(path)["spec"]["names"]["kind"] == kind:
+            return path
+    return None
+
+
+@functools.cache
+def schema_for(api_version: str, kind: str) -> dict[str, Any] | None:
+    core = core_schema_file(api_version, kind)
+    crd = crd_file(api_version, kind)
+    handwritten = SCHEMAS / "handwritten" / f"{kind.lower()}-{api_version.split('/')[-1]}.json"
+    if core.is_file():
+        return json.loads(core.read_text(encoding="utf-8"))
+    if crd is not None:
+        return crd_schema(crd.relative_to(SCHEMAS).as_posix(), api_version, kind)
+    if handwritten.is_file():
+        schema = json.loads(handwritten.read_text(encoding="utf-8"))
+        if schema["properties"]["apiVersion"].get("const") != api_version:
+            return None
+        schema["properties"]["metadata"] = {"$ref": DEFINITIONS + "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
+        return schema
+    return None
+
+
+def validation_errors(schema: dict[str, Any], document: Any) -> list[str]:
+    validator = Draft202012Validator(schema, registry=registry())
+    return [
+        f"{'/'.join(str(part) for part in error.absolute_path) or '<root>'}: {error.message[:300]}"
+        for error in sorted(validator.iter_errors(document), key=lambda error: list(map(str, error.absolute_path)))
+    ]
+
+
+def schema_errors(manifest: Manifest) -> list[str]:
+    """What the schema of the document's apiVersion and kind rejects; a kind without one fails."""
+    schema = schema_for(manifest.doc.get("apiVersion", ""), manifest.kind)
+    if schema is None:
+        return [f"{manifest}: no vendored schema for {manifest.doc.get('apiVersion')} {manifest.kind}"]
+    return [f"{manifest}: {error}" for error in validation_errors(schema, manifest.doc)]
+
+
+def kustomization_errors(kustomization: dict[str, Any], configurations: Iterable[Any] = ()) -> list[str]:
+    schema = _read_json(KUSTOMIZE_SCHEMA)
+    problems = [f"{KUSTOMIZATION}: {error}" for error in validation_errors(schema, kustomization)]
+    configuration_schema = {**schema["$defs"]["Configurations"], "$defs": schema["$defs"]}
+    for configuration in configurations:
+        problems += [f"configurations: {error}" for error in validation_errors(configuration_schema, configuration)]
+    return problems
+
+
+# --- Pods, containers, their settings and secrets --------------------------------------------
+
+
+def pod_specs(manifest: Manifest) -> list[dict[str, Any]]:
+    """The pod specs a document defines (a FlinkDeployment has up to three pod templates)."""
+    spec = manifest.doc.get("spec") or {}
+    if manifest.kind in ("Deployment", "Job"):
+        return [spec.get("template", {}).get("spec", {})]
+    if manifest.kind == "FlinkDeployment":
+        templates = [spec.get("podTemplate")] + [(spec.get(role) or {}).get("podTemplate") for role in ("jobManager", "taskManager")]
+        return [template.get("spec", {}) for template in templates if template]
+    return []
+
+
+def containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
+    return (pod.get("initContainers") or []) + (pod.get("containers") or [])
+
+
+def all_containers(manifests: Iterable[Manifest]) -> Iterator[tuple[Manifest, dict[str, Any], dict[str, Any]]]:
+    for manifest in manifests:
+        for pod in pod_specs(manifest):
+            for container in containers(pod):
+                yield manifest, pod, container
+
+
+def config_maps(manifests: Iterable[Manifest]) -> dict[str, dict[str, str]]:
+    return {manifest.name: manifest.doc.get("data") or {} for manifest in of_kind(manifests, "ConfigMap")}
+
+
+def environment(container: dict[str, Any], maps: dict[str, dict[str, str]]) -> dict[str, str | None]:
+    """The container's variables, those of its ConfigMaps first; None for a valueFrom."""
+    env: dict[str, str | None] = {}
+    for source in container.get("envFrom") or []:
+        env.update(maps.get((source.get("configMapRef") or {}).get("name", ""), {}))
+    for item in container.get("env") or []:
+        env[item["name"]] = item.get("value") if "valueFrom" not in item else None
+    return env
+
+
+def secret_volumes(pod: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Volume name -> its ``secret`` source."""
+    return {volume["name"]: volume["secret"] for volume in pod.get("volumes") or [] if "secret" in volume}
+
+
+def mounted_secret_files(pod: dict[str, Any], container: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Path in the container -> (Secret, key); a key of None: the whole Secret is a folder there."""
+    volumes = secret_volumes(pod)
+    files: dict[str, tuple[str, str | None]] = {}
+    for mount in container.get("volumeMounts") or []:
+        source = volumes.get(mount["name"])
+        if source is None:
+            continue
+        items = source.get("items")
+        if not items:
+            files[mount["mountPath"].rstrip("/") + "/"] = (source["secretName"], None)
+        for item in items or []:
+            files[f"{mount['mountPath'].rstrip('/')}/{item['path']}"] = (source["secretName"], item["key"])
+    return files
+
+
+def secret_for_file(files: dict[str, tuple[str, str | None]], path: str) -> tuple[str, str] | None:
+    """(Secret, key) that a file path of the container comes from, if any."""
+    if path in files:
+        secret, key = files[path]
+        return secret, key or ""
+    for prefix, (secret, key) in files.items():
+        if key is None and prefix.endswith("/") and path.startswith(prefix) and "/" not in path[len(prefix) :]:
+            return secret, path[len(prefix) :]
+    return None
+
+
+def unknown_variables(manifests: list[Manifest]) -> list[str]:
+    """IOT_* variables (set in env or in a ConfigMap) that settings/__init__.py does not read."""
+    plain = plain_settings_variables()
+    named = {(str(m), name) for m in of_kind(manifests, "ConfigMap") for name in m.doc.get("data") or {}}
+    named |= {(str(m), item["name"]) for m, _, container in all_containers(manifests) for item in container.get("env") or []}
+    return sorted(
+        f"{where}: {variable} is not read by settings/__init__.py"
+        for where, variable in named
+        if variable.startswith("IOT_")
+        and variable not in plain
+        and not (variable.endswith("_FILE") and reads_secret_file(variable))
+    )
+
+
+def invalid_values(manifests: list[Manifest]) -> list[str]:
+    """IOT_* values, as each container sees them, that Settings.from_env rejects."""
+    maps = config_maps(manifests)
+    problems = []
+    for manifest, _, container in all_containers(manifests):
+        env = {
+            key: value
+            for key, value in environment(container, maps).items()
+            if key.startswith("IOT_") and not key.endswith("_FILE") and value is not None
+        }
+        try:
+            Settings.from_env(env)
+        except ValueError as error:
+            problems.append(f"{manifest} ({container['name']}): {error}")
+    return problems
+
+
+def inlined_secrets(manifests: list[Manifest]) -> list[str]:
+    """Credentials only as *_FILE variables naming a file of a Secret mounted in that container;
+    no Secret with data in the manifests, no credential in a ConfigMap."""
+    problems = [f"{m}: a Secret with data in the manifests" for m in of_kind(manifests, "Secret") if m.doc.get("data") or m.doc.get("stringData")]
+    problems += [
+        f"{m}: {key} looks like a credential in a ConfigMap"
+        for m in of_kind(manifests, "ConfigMap")
+        for key in m.doc.get("data") or {}
+        if SECRET_NAME.search(key)
+    ]
+    maps = config_maps(manifests)
+    for manifest, pod, container in all_containers(manifests):
+        files = mounted_secret_files(pod, container)
+        for variable, value in environment(container, maps).items():
+            if not SECRET_NAME.search(variable):
+                continue
+            if not variable.endswith("_FILE"):
+                problems.append(f"{manifest} ({container['name']}): {variable} holds a credential; use {variable}_FILE and a Secret")
+            elif value is None or secret_for_file(files, value) is None:
+                problems.append(f"{manifest} ({container['name']}): {variable}={value} is no file of a Secret mounted in the container")
+    return problems
+
+
+def unread_secrets(manifests: list[Manifest]) -> list[str]:
+    """A Secret mounted where neither a *_FILE variable nor the container's command names it is
+    a credential handed out for nothing."""
+    maps = config_maps(manifests)
+    problems = []
+    for manifest, pod, container in all_containers(manifests):
+        named = {value for key, value in environment(container, maps).items() if key.endswith("_FILE") and value}
+        script = " ".join(str(word) for word in (container.get("command") or []) + (container.get("args") or []))
+        for path, (secret, _) in mounted_secret_files(pod, container).items():
+            used = any(name == path or (path.endswith("/") and name.startswith(path)) for name in named) or path.rstrip("/") in script
+            if not used:
+                problems.append(f"{manifest} ({container['name']}): Secret {secret} mounted at {path} is read by nothing")
+    return problems
+
+
+def referenced_secrets(manifests: Iterable[Manifest]) -> dict[str, set[str]]:
+    """Secret -> the keys the manifests read from it ('' when a whole Secret is mounted)."""
+    refs: dict[str, set[str]] = {}
+    for manifest in manifests:
+        for pod in pod_specs(manifest):
+            for source in secret_volumes(pod).values():
+                keys = {item["key"] for item in source.get("items") or []} or {""}
+                refs.setdefault(source["secretName"], set()).update(keys)
+            for container in containers(pod):
+                for item in container.get("env") or []:
+                    ref = (item.get("valueFrom") or {}).get("secretKeyRef")
+                    if ref:
+                        refs.setdefault(ref["name"], set()).add(ref["key"])
+                for source in container.get("envFrom") or []:
+                    if "secretRef" in source:
+                        refs.setdefault(source["secretRef"]["name"], set()).add("")
+        if manifest.kind == "K8ssandraCluster":
+            ref = ((manifest.doc["spec"].get("cassandra") or {}).get("superuserSecretRef") or {}).get("name")
+            if ref:
+                refs.setdefault(ref, set()).add("")
+    return refs
+
+
+def operator_secrets(manifests: Iterable[Manifest]) -> dict[str, set[str]]:
+    """Secrets the operators create from the manifests, with their keys: Strimzi's User Operator
+    one per SCRAM KafkaUser, K8ssandra the superuser's unless superuserSecretRef names one."""
+    made = {
+        m.name: {"password", "sasl.jaas.config"}
+        for m in of_kind(manifests, "KafkaUser")
+        if (m.doc["spec"].get("authentication") or {}).get("type") == "scram-sha-512"
+    }
+    for m in of_kind(manifests, "K8ssandraCluster"):
+        if not ((m.doc["spec"].get("cassandra") or {}).get("superuserSecretRef") or {}).get("name"):
+            made[f"{m.name}-superuser"] = {"username", "password"}
+    return made
+
+
+def documented_secrets(markdown: str) -> dict[str, set[str]]:
+    """Secrets the Secrets table of docs/kubernetes.md says you create, with their keys: rows
+    ``| `name` | you ... | `key`, `key` | ... |``."""
+    rows = re.findall(r"^\|\s*`([a-z0-9.-]+)`\s*\|\s*you\b[^|]*\|([^|]*)\|", markdown, re.MULTILINE)
+    return {name: set(re.findall(r"`([^`]+)`", keys)) for name, keys in rows}
+
+
+def unsourced_secrets(manifests: list[Manifest], documented: dict[str, set[str]]) -> list[str]:
+    """Each Secret read must be made by an operator from these manifests or be documented as
+    made by you, and hold the keys read from it."""
+    known = {**documented, **operator_secrets(manifests)}
+    problems = []
+    for secret, keys in sorted(referenced_secrets(manifests).items()):
+        if secret not in known:
+            problems.append(f"Secret {secret} is neither made by an operator here nor in the Secrets table of docs/kubernetes.md")
+        elif missing := sorted(keys - known[secret] - {""}):
+            problems.append(f"Secret {secret} has no key {', '.join(missing)}")
+    return problems
+
+
+# --- Images and commands -----------------------------------------------------------------------
+
+
+def image_problems(manifests: list[Manifest], ours: str, others: set[str]) -> list[str]:
+    """Our workloads run image ``ours`` (retagged by the kustomization); any other image must
+    be one docker/compose.yaml already runs."""
+    problems = []
+    for manifest in of_kind(manifests, "FlinkDeployment"):
+        if manifest.doc["spec"].get("image") != ours:
+            problems.append(f"{manifest}: spec.image is {manifest.doc['spec'].get('image')!r}, not {ours!r}")
+    for manifest, _, container in all_containers(manifests):
+        image = container.get("image")
+        if manifest.kind == "FlinkDeployment" and image is None:
+            continue  # the operator fills in spec.image
+        if image != ours and image not in others:
+            problems.append(f"{manifest} ({container['name']}): image {image!r} is neither {ours!r} nor one of compose's")
+    return problems
+
+
+def command_problems(manifests: list[Manifest], ours: str, console_scripts: set[str]) -> list[str]:
+    """Containers of our image run one of our console scripts."""
+    return [
+        f"{manifest} ({container['name']}): runs {command[0]!r}, which pyproject.toml does not install"
+        for manifest, _, container in all_containers(manifests)
+        if container.get("image") == ours
+        and (command := container.get("command") or [])
+        and command[0] not in console_scripts
+    ]
+
+
+# --- Kafka -------------------------------------------------------------------------------------
+
+
+def settings_of(manifests: list[Manifest], config_map: str = "iot-settings") -> Settings:
+    """The settings our workloads share, as the ConfigMap sets them."""
+    env = {key: value for key, value in config_maps(manifests).get(config_map, {}).items() if not key.endswith("_FILE")}
+    return Settings.from_env(env)
+
+
+def job_settings(manifests: list[Manifest]) -> JobSettings:
+    """The job's settings as its JobManager, where the job graph is built, reads them."""
+    maps = config_maps(manifests)
+    for manifest in of_kind(manifests, "FlinkDeployment"):
+        template = (manifest.doc["spec"].get("jobManager") or {}).get("podTemplate") or {}
+        for container in containers(template.get("spec") or {}):
+            if container.get("name") == "flink-main-container":
+                env = environment(container, maps)
+                return Settings.from_env({k: v for k, v in env.items() if v is not None and not k.endswith("_FILE")}).job
+    return JobSettings()
+
+
+def kafka_problems(manifests: list[Manifest]) -> list[str]:
+    """Topics, listener, user and ACLs agree with the settings our code reads."""
+    kafka, job = settings_of(manifests).kafka, job_settings(manifests)
+    problems = []
+    clusters = {m.name: m for m in of_kind(manifests, "Kafka")}
+    for m in of_kind(manifests, "KafkaTopic") + of_kind(manifests, "KafkaUser") + of_kind(manifests, "KafkaNodePool"):
+        if (m.doc["metadata"].get("labels") or {}).get("strimzi.io/cluster") not in clusters:
+            problems.append(f"{m}: label strimzi.io/cluster names no Kafka of the manifests")
+    topics = {(m.doc["spec"].get("topicName") or m.name): m for m in of_kind(manifests, "KafkaTopic")}
+    if set(topics) != set(kafka.topics):
+        problems.append(f"KafkaTopics {sorted(topics)} are not the topics of the settings {sorted(kafka.topics)}")
+    for name, m in topics.items():
+        spec = m.doc["spec"]
+        if spec.get("partitions") != kafka.partitions:
+            problems.append(f"{m}: {spec.get('partitions')} partitions, the settings say {kafka.partitions}")
+        if spec.get("replicas") != kafka.replication_factor:
+            problems.append(f"{m}: {spec.get('replicas')} replicas, the settings say {kafka.replication_factor}")
+        if int((spec.get("config") or {}).get("min.insync.replicas", 1)) >= spec.get("replicas", 1):
+            problems.append(f"{m}: min.insync.replicas leaves no replica to lose")
+    listeners = {
+        f"{cluster}-kafka-bootstrap:{listener['port']}": listener
+        for cluster, m in clusters.items()
+        for listener in m.doc["spec"]["kafka"].get("listeners") or []
+    }
+    listener = listeners.get(kafka.bootstrap_servers)
+    if listener is None:
+        problems.append(f"IOT_KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap_servers} is no listener of the Kafka resources ({sorted(listeners)})")
+    elif kafka.sasl_username and (
+        (listener.get("authentication") or {}).get("type") != kafka.sasl_mechanism.lower() or listener.get("tls")
+    ):
+        problems.append(f"listener {listener.get('name')} does not speak SASL_PLAINTEXT {kafka.sasl_mechanism}, which our clients use")
+    users = {m.name: m for m in of_kind(manifests, "KafkaUser")}
+    user = users.get(kafka.sasl_username)
+    if kafka.sasl_username and user is None:
+        problems.append(f"IOT_KAFKA_SASL_USERNAME={kafka.sasl_username} is no KafkaUser of the manifests")
+    if user is not None:
+        problems += acl_problems(user, kafka.topics, job)
+    return problems
+
+
+def acl_problems(user: Manifest, topics: tuple[str, ...], job: JobSettings) -> list[str]:
+    """The user may do what the pipeline does: produce and consume its topics, commit the job's
+    offsets, and run the transactions of the job's exactly-once sinks."""
+    authorization = user.doc["spec"].get("authorization")
+    if authorization is None:
+        return []
+
+    def allowed(kind: str, name: str, operation: str) -> bool:
+        for acl in authorization.get("acls") or []:
+            resource = acl["resource"]
+            matches = (
+                resource.get("name", "") == name
+                or (resource.get("patternType") == "prefix" and name.startswith(resource.get("name", "")))
+                or resource.get("name") == "*"
+            )
+            if acl.get("type", "allow") == "allow" and resource["type"] == kind and (kind == "cluster" or matches):
+                if operation in acl.get("operations", []) or "All" in acl.get("operations", []):
+                    return True
+        return False
+
+    needed = [("topic", topic, operation) for topic in topics for operation in ("Read", "Write", "Describe")]
+    needed += [("group", job.consumer_group, "Read"), ("transactionalId", f"{job.name}-", "Write")]
+    return [f"{user}: no ACL allows {operation} on {kind} {name}" for kind, name, operation in needed if not allowed(kind, name, operation)]
+
+
+# --- Cassandra ---------------------------------------------------------------------------------
+
+
+def cassandra_problems(manifests: list[Manifest], compose_major: str) -> list[str]:
+    """IOT_CASSANDRA_HOST is cass-operator's service of a datacenter big enough for the
+    replication factor, running the Cassandra major version of compose."""
+    cassandra = settings_of(manifests).cassandra
+    services = {}
+    for m in of_kind(manifests, "K8ssandraCluster"):
+        spec = m.doc["spec"]["cassandra"]
+        for dc in spec.get("datacenters") or []:
+            version = dc.get("serverVersion", spec.get("serverVersion", ""))
+            services[f"{spec.get('clusterName', m.name)}-{dc['metadata']['name']}-service"] = (m, dc, version)
+    if cassandra.host not in services:
+        return [f"IOT_CASSANDRA_HOST={cassandra.host} is no datacenter service of the K8ssandraClusters ({sorted(services)})"]
+    m, dc, version = services[cassandra.host]
+    problems = []
+    if cassandra.replication_factor > dc["size"]:
+        problems.append(f"{m}: replication factor {cassandra.replication_factor} on {dc['size']} nodes")
+    if not version.startswith(f"{compose_major}."):
+        problems.append(f"{m}: Cassandra {version}, where compose runs {compose_major}")
+    if not m.doc["spec"].get("auth", True) and cassandra.username:
+        problems.append(f"{m}: authentication is off, but IOT_CASSANDRA_USERNAME is set")
+    return problems
+
+
+# --- Flink -------------------------------------------------------------------------------------
+
+# Keys of flink-conf/config.yaml the FlinkDeployment leaves out on purpose, and why.
+FLINK_LOCAL_ONLY = {
+    "jobmanager.bind-host": "native Kubernetes binds the pod's address",
+    "jobmanager.rpc.address": "set by the operator",
+    "jobmanager.rpc.port": "set by the operator",
+    "taskmanager.bind-host": "native Kubernetes binds the pod's address",
+    "taskmanager.host": "each TaskManager advertises its pod's address",
+    "rest.address": "the operator's REST service",
+    "rest.bind-address": "the operator's REST service",
+    "rest.port": "the operator's REST service",
+    "env.log.dir": "logs go to the console",
+    "env.pid.dir": "one process per container",
+    "parallelism.default": "spec.job.parallelism",
+    "jobmanager.memory.process.size": "spec.jobManager.resource.memory",
+    "taskmanager.memory.process.size": "spec.taskManager.resource.memory",
+}
+# Keys that are there with another value on purpose.
+FLINK_REPLACED = {
+    "execution.checkpointing.dir": "object storage",
+    "execution.checkpointing.savepoint-dir": "object storage",
+    "metrics.reporter.prom.port": "one Flink process per pod: one port",
+    "python.executable": "the image's virtualenv",
+    "python.client.executable": "the image's virtualenv",
+}
+# Keys only a cluster of several machines needs.
+FLINK_CLUSTER_ONLY = (
+    "high-availability.type",
+    "high-availability.storageDir",
+    "containerized.master.env.ENABLE_BUILT_IN_PLUGINS",
+    "containerized.taskmanager.env.ENABLE_BUILT_IN_PLUGINS",
+    "kubernetes.operator.",
+)
+
+
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def flink_value(value: Any) -> str:
+    """A YAML value as Flink reads it from its configuration text."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def flink_config_problems(deployment: Manifest, local_config: dict[str, Any]) -> list[str]:
+    """flinkConfiguration is flink-conf/config.yaml but for the documented differences, and sets
+    nothing else but what a cluster needs (a misspelt key is caught here: the CRD takes any)."""
+    spec = deployment.doc["spec"]
+    conf = spec.get("flinkConfiguration") or {}
+    local = flatten(local_config)
+    problems = []
+    for key, value in local.items():
+        if key in FLINK_LOCAL_ONLY:
+            if key in conf:
+                problems.append(f"{deployment}: {key} is set, but {FLINK_LOCAL_ONLY[key]}")
+        elif key in FLINK_REPLACED:
+            if key not in conf:
+                problems.append(f"{deployment}: {key} is missing ({FLINK_REPLACED[key]})")
+        elif conf.get(key) != flink_value(value):
+            problems.append(f"{deployment}: {key} is {conf.get(key)!r}, flink-conf/config.yaml says {flink_value(value)!r}")
+    for key in conf:
+        if key not in local and not key.startswith(FLINK_CLUSTER_ONLY):
+            problems.append(f"{deployment}: {key} is neither in flink-conf/config.yaml nor a cluster option")
+    for role, key in (("jobManager", "jobmanager.memory.process.size"), ("taskManager", "taskmanager.memory.process.size")):
+        memory = ((spec.get(role) or {}).get("resource") or {}).get("memory")
+        if memory != local.get(key):
+            problems.append(f"{deployment}: {role} memory {memory!r}, flink-conf/config.yaml says {local.get(key)!r}")
+    return problems
+
+
+def flink_state_problems(deployment: Manifest) -> list[str]:
+    """Checkpoints, savepoints and HA metadata in one object-store bucket, Kubernetes HA, and
+    upgrades through savepoints of retained checkpoints."""
+    spec = deployment.doc["spec"]
+    conf = spec.get("flinkConfiguration") or {}
+    problems = []
+    buckets = set()
+    for key in ("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir", "high-availability.storageDir"):
+        match = OBJECT_STORE.match(conf.get(key, ""))
+        if match is None:
+            problems.append(f"{deployment}: {key}={conf.get(key)!r} is not on gs:// or s3://")
+        else:
+            buckets.add(match.group(0))
+    if len(buckets) > 1:
+        problems.append(f"{deployment}: state spread over {sorted(buckets)}")
+    schemes = {bucket.split(":")[0] for bucket in buckets}
+    plugins = {conf.get(f"containerized.{role}.env.ENABLE_BUILT_IN_PLUGINS", "") for role in ("master", "taskmanager")}
+    for scheme in schemes:
+        if not all(plugin.startswith(f"flink-{scheme}-fs-") for plugin in plugins):
+            problems.append(f"{deployment}: the {scheme}:// filesystem plugin is not enabled on both JobManager and TaskManagers")
+    if conf.get("high-availability.type") != "kubernetes":
+        problems.append(f"{deployment}: high-availability.type is not kubernetes")
+    if conf.get("execution.checkpointing.externalized-checkpoint-retention") != "RETAIN_ON_CANCELLATION":
+        problems.append(f"{deployment}: checkpoints are not retained on cancellation")
+    if (spec.get("job") or {}).get("upgradeMode") != "savepoint":
+        problems.append(f"{deployment}: upgradeMode is not savepoint")
+    return problems
+
+
+def flink_image_problems(deployment: Manifest, flink_version: str, python: str, workdir: str) -> list[str]:
+    """The job runs the PythonDriver, plugins and interpreter of the image docker/ builds."""
+    spec = deployment.doc["spec"]
+    conf = spec.get("flinkConfiguration") or {}
+    job = spec.get("job") or {}
+    major, minor = flink_version.split(".")[:2]
+    problems = []
+    if spec.get("flinkVersion") != f"v{major}_{minor}":
+        problems.append(f"{deployment}: flinkVersion {spec.get('flinkVersion')}, the image is Flink {flink_version}")
+    if job.get("jarURI") != f"local:///opt/flink/opt/flink-python-{flink_version}.jar":
+        problems.append(f"{deployment}: jarURI {job.get('jarURI')} is not the flink-python jar of Flink {flink_version}")
+    if job.get("entryClass") != "org.apache.flink.client.python.PythonDriver":
+        problems.append(f"{deployment}: entryClass is not the PythonDriver")
+    for role in ("master", "taskmanager"):
+        for plugin in filter(None, conf.get(f"containerized.{role}.env.ENABLE_BUILT_IN_PLUGINS", "").split(";")):
+            if not plugin.endswith(f"-{flink_version}.jar"):
+                problems.append(f"{deployment}: plugin {plugin} is not of Flink {flink_version}")
+    args = [str(arg) for arg in job.get("args") or []]
+    options = dict(zip(args[::2], args[1::2]))
+    for key in ("python.executable", "python.client.executable"):
+        if conf.get(key) != python:
+            problems.append(f"{deployment}: {key} is {conf.get(key)!r}, the image's interpreter is {python}")
+    if options.get("-pyclientexec", python) != python:
+        problems.append(f"{deployment}: -pyclientexec {options['-pyclientexec']} is not {python}")
+    script = options.get("-py", "")
+    if not script.startswith(workdir + "/") or not (ROOT / script[len(workdir) + 1 :]).is_file():
+        problems.append(f"{deployment}: -py {script!r} is no file of the repository copied to {workdir}")
+    return problems
+
+
+# --- Monitoring and the kustomization ----------------------------------------------------------
+
+
+def pod_labels(manifests: Iterable[Manifest]) -> list[tuple[Manifest, dict[str, str], set[Any]]]:
+    """(workload, labels of its pods, ports its pods serve metrics on)."""
+    found = []
+    for m in manifests:
+        if m.kind in ("Deployment", "Job"):
+            template = m.doc["spec"]["template"]
+            ports = {p.get(key) for c in containers(template["spec"]) for p in c.get("ports") or [] for key in ("name", "containerPort")}
+            found.append((m, template.get("metadata", {}).get("labels") or {}, ports))
+        elif m.kind == "FlinkDeployment":
+            port = (m.doc["spec"].get("flinkConfiguration") or {}).get("metrics.reporter.prom.port", "")
+            found.append((m, {"app": m.name}, {int(port)} if port.isdigit() else set()))
+        elif m.kind == "KafkaNodePool" and "broker" in m.doc["spec"].get("roles", []):
+            labels = {"strimzi.io/cluster": m.doc["metadata"]["labels"]["strimzi.io/cluster"], "strimzi.io/broker-role": "true"}
+            found.append((m, labels, {9404}))
+    return found
+
+
+def monitoring_problems(manifests: list[Manifest]) -> list[str]:
+    """Every PodMonitoring selects pods of the manifests on a port they serve metrics on."""
+    problems = []
+    workloads = pod_labels(manifests)
+    for m in of_kind(manifests, "PodMonitoring"):
+        wanted = (m.doc["spec"].get("selector") or {}).get("matchLabels") or {}
+        selected = [(w, ports) for w, labels, ports in workloads if wanted and wanted.items() <= labels.items()]
+        if not selected:
+            problems.append(f"{m}: selects no pods of the manifests")
+        for endpoint in m.doc["spec"].get("endpoints") or []:
+            for workload, ports in selected:
+                if endpoint["port"] not in ports:
+                    problems.append(f"{m}: {workload} serves no metrics on port {endpoint['port']}")
+    return problems
+
+
+def kustomization_problems(kustomization: dict[str, Any], folder: Path, ours: str) -> list[str]:
+    """The kustomization lists every manifest of the folder and retags our image."""
+    listed = set(kustomization.get("resources") or [])
+    configurations = set(kustomization.get("configurations") or [])
+    present = {path.name for path in folder.glob("*.yaml")} - {KUSTOMIZATION}
+    problems = [f"{name} is not in {KUSTOMIZATION}" for name in sorted(present - listed - configurations)]
+    problems += [f"{KUSTOMIZATION} lists {name}, which does not exist" for name in sorted((listed | configurations) - present)]
+    if ours not in {image.get("name") for image in kustomization.get("images") or []}:
+        problems.append(f"{KUSTOMIZATION}: images does not retag {ours}")
+    return problems
+
+
+def name_problems(manifests: Iterable[Manifest]) -> list[str]:
+    """Names Kubernetes accepts (the schemas do not check them); the namespace is the
+    kustomization's alone."""
+    problems = [f"{m}: {m.name!r} is no RFC 1123 name" for m in manifests if not RFC1123_SUBDOMAIN.match(m.name) or len(m.name) > 253]
+    problems += [f"{m}: sets its own namespace" for m in manifests if "namespace" in (m.doc.get("metadata") or {})]
+    return problems

@@ -1,0 +1,441 @@
+"""deploy/k8s/: valid for Kubernetes and its operators, and consistent with the project.
+
+Every document is validated against a vendored JSON schema (tests/deploy/schemas/PROVENANCE.md);
+the checks of tests/deploy/k8s_checks.py then hold the manifests to what the code, the image,
+flink-conf/config.yaml, docker/compose.yaml and the docs say. Each check is also run on a
+deliberately broken copy, which it must reject.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from tests.deploy import dockerfile
+from tests.deploy import k8s_checks as checks
+from tests.deploy.conftest import DOCKER, ROOT
+from tests.deploy.k8s_checks import K8S, Manifest
+
+DOCS = ROOT / "docs" / "kubernetes.md"
+LOCAL_FLINK_CONFIG = ROOT / "flink-conf" / "config.yaml"
+
+
+@pytest.fixture(scope="module")
+def loaded() -> list[Manifest]:
+    return checks.load_manifests()
+
+
+@pytest.fixture
+def manifests(loaded: list[Manifest]) -> list[Manifest]:
+    """A private copy of the documents, for tests that break them on purpose."""
+    return copy.deepcopy(loaded)
+
+
+def find(manifests: list[Manifest], kind: str, name: str | None = None) -> dict[str, Any]:
+    return next(m.doc for m in manifests if m.kind == kind and (name is None or m.name == name))
+
+
+@pytest.fixture(scope="module")
+def our_image(compose_file: dict[str, Any]) -> str:
+    """The image docker/Dockerfile builds, by the name compose gives it (without its tag)."""
+    return compose_file["services"]["ingest"]["image"].rsplit(":", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def compose_images(compose_file: dict[str, Any], our_image: str) -> set[str]:
+    return {service["image"] for service in compose_file["services"].values()} - {f"{our_image}:local"}
+
+
+@pytest.fixture(scope="module")
+def runtime_stage() -> dockerfile.Stage:
+    return dockerfile.stages((DOCKER / "Dockerfile").read_text(encoding="utf-8"))[-1]
+
+
+@pytest.fixture(scope="module")
+def image_flink_version(runtime_stage: dockerfile.Stage) -> str:
+    return re.fullmatch(r"flink:([\d.]+)-scala_2\.12-java17", runtime_stage.base).group(1)
+
+
+@pytest.fixture(scope="module")
+def image_python() -> str:
+    """The workers' interpreter baked into the image (docker/flink/render_config.py)."""
+    text = (DOCKER / "flink" / "render_config.py").read_text(encoding="utf-8")
+    return re.search(r'^PYTHON = "(.+)"$', text, re.MULTILINE).group(1)
+
+
+@pytest.fixture(scope="module")
+def local_flink_config() -> dict[str, Any]:
+    """flink-conf/config.yaml with its placeholders made loadable."""
+    return yaml.safe_load(re.sub(r"@(\w+)@", r"PLACEHOLDER-\1", LOCAL_FLINK_CONFIG.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def documented() -> dict[str, set[str]]:
+    return checks.documented_secrets(DOCS.read_text(encoding="utf-8"))
+
+
+# --- Parsing and schemas -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(K8S.glob("*.yaml")), ids=lambda path: path.name)
+def test_every_file_parses_as_yaml(path: Path) -> None:
+    documents = [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
+    assert documents and all(isinstance(doc, dict) for doc in documents)
+
+
+def test_the_vendored_schemas_are_valid_json_schemas(loaded: list[Manifest]) -> None:
+    for manifest in loaded:
+        Draft202012Validator.check_schema(checks.schema_for(manifest.doc["apiVersion"], manifest.kind))
+    Draft202012Validator.check_schema(json.loads((checks.SCHEMAS / checks.KUSTOMIZE_SCHEMA).read_text(encoding="utf-8")))
+
+
+def test_every_document_matches_its_schema(loaded: list[Manifest]) -> None:
+    assert [problem for manifest in loaded for problem in checks.schema_errors(manifest)] == []
+
+
+def test_every_kind_of_the_pipeline_is_there(loaded: list[Manifest]) -> None:
+    kinds = {manifest.kind for manifest in loaded}
+    assert {"FlinkDeployment", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "K8ssandraCluster", "Job", "Deployment"} <= kinds
+    assert {m.name for m in loaded if m.kind == "Deployment"} >= {"iot-ingest"}
+    assert {m.name for m in loaded if m.kind == "Job"} == {"iot-provision"}
+
+
+def test_kustomization_matches_its_schema_and_lists_every_manifest(our_image: str) -> None:
+    kustomization = checks.load_kustomization()
+    configurations = [yaml.safe_load((K8S / name).read_text(encoding="utf-8")) for name in kustomization.get("configurations", [])]
+    assert checks.kustomization_errors(kustomization, configurations) == []
+    assert checks.kustomization_problems(kustomization, K8S, our_image) == []
+
+
+def _spec(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["spec"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "break_it", "expected"),
+    [
+        ("FlinkDeployment", lambda d: _spec(d).update(upgradeMod="savepoint"), "'upgradeMod' was unexpected"),
+        ("FlinkDeployment", lambda d: _spec(d)["job"].update(upgradeMode="checkpoint"), "'checkpoint' is not one of"),
+        ("FlinkDeployment", lambda d: _spec(d).update(flinkVersion="v2_3"), "'v2_3' is not one of"),
+        ("FlinkDeployment", lambda d: _spec(d)["flinkConfiguration"].update({"taskmanager.numberOfTaskSlots": 2}), "2 is not of type 'string'"),
+        ("FlinkDeployment", lambda d: _spec(d)["jobManager"]["podTemplate"]["spec"]["containers"][0].update(envfrom=[]), "'envfrom' was unexpected"),
+        ("Kafka", lambda d: _spec(d)["kafka"]["listeners"][0].update(type="internel"), "'internel' is not one of"),
+        ("Kafka", lambda d: _spec(d)["kafka"].update(replicas=3), "'replicas' was unexpected"),
+        ("KafkaNodePool", lambda d: _spec(d).pop("roles"), "'roles' is a required property"),
+        ("KafkaTopic", lambda d: _spec(d).update(partitions=0), "0 is less than the minimum of 1"),
+        ("KafkaTopic", lambda d: _spec(d).update(retention="7d"), "'retention' was unexpected"),
+        ("KafkaUser", lambda d: _spec(d)["authorization"]["acls"][0].update(operation="Read"), "'operation' was unexpected"),
+        ("K8ssandraCluster", lambda d: _spec(d)["cassandra"]["datacenters"][0].pop("size"), "'size' is a required property"),
+        ("K8ssandraCluster", lambda d: _spec(d)["cassandra"]["datacenters"][0].update(replicas=3), "'replicas' was unexpected"),
+        ("K8ssandraCluster", lambda d: _spec(d)["cassandra"].update(serverVersion="5.0"), "does not match"),
+        ("Deployment", lambda d: _spec(d)["template"]["spec"]["containers"][0].update(comand=["iot-ingest"]), "'comand' was unexpected"),
+        ("Deployment", lambda d: _spec(d)["template"]["spec"]["containers"][0]["resources"]["requests"].update(cpu=[1]), "cpu"),
+        ("Job", lambda d: _spec(d).update(backoffLimit="20"), "'20' is not of type 'integer'"),
+        ("PodMonitoring", lambda d: _spec(d)["endpoints"][0].update(intervall="30s"), "'intervall' was unexpected"),
+        ("ConfigMap", lambda d: d.update(data={"IOT_KAFKA_PARTITIONS": 4}), "4 is not of type"),
+        ("Namespace", lambda d: d["metadata"].update(labelz={}), "'labelz' was unexpected"),
+    ],
+    ids=[
+        "flink-misspelt-spec-key", "flink-unknown-upgrade-mode", "flink-unknown-version", "flink-config-not-a-string",
+        "flink-pod-template-typo", "kafka-listener-type", "kafka-replicas-belong-to-node-pools", "nodepool-without-roles",
+        "topic-zero-partitions", "topic-unknown-field", "user-acl-v1beta2-field", "k8ssandra-dc-without-size",
+        "k8ssandra-unknown-field", "k8ssandra-bad-version", "deployment-typo", "deployment-bad-quantity",
+        "job-string-for-integer", "podmonitoring-typo", "configmap-number", "metadata-typo",
+    ],
+)  # fmt: skip
+def test_schemas_reject_a_broken_copy(manifests: list[Manifest], kind: str, break_it: Callable, expected: str) -> None:
+    manifest = next(m for m in manifests if m.kind == kind)
+    break_it(manifest.doc)
+    problems = checks.schema_errors(manifest)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_a_kind_without_a_schema_is_reported(manifests: list[Manifest]) -> None:
+    unknown = Manifest("extra.yaml", {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}})
+    assert checks.schema_errors(unknown) == ["extra.yaml: Widget/w: no vendored schema for example.com/v1 Widget"]
+
+
+def test_kustomization_checks_reject_a_broken_copy(our_image: str) -> None:
+    kustomization = checks.load_kustomization()
+    kustomization["resources"] = [name for name in kustomization["resources"] if name != "ingest.yaml"] + ["missing.yaml"]
+    kustomization["images"] = [{"name": "other-image", "newTag": "local"}]
+    problems = checks.kustomization_problems(kustomization, K8S, our_image)
+    assert "ingest.yaml is not in kustomization.yaml" in problems
+    assert "kustomization.yaml lists missing.yaml, which does not exist" in problems
+    assert f"kustomization.yaml: images does not retag {our_image}" in problems
+    assert checks.kustomization_errors({**kustomization, "namespaces": "iot"}) != []
+    assert checks.kustomization_errors(kustomization, [{"images": [{"paht": "spec/image"}]}]) != []
+
+
+# --- What the schemas cannot see ---------------------------------------------------------------
+
+
+def test_real_manifests_pass_every_semantic_check(
+    loaded: list[Manifest],
+    our_image: str,
+    compose_images: set[str],
+    console_scripts: set[str],
+    documented: dict[str, set[str]],
+) -> None:
+    assert checks.name_problems(loaded) == []
+    assert checks.unknown_variables(loaded) == []
+    assert checks.invalid_values(loaded) == []
+    assert checks.inlined_secrets(loaded) == []
+    assert checks.unread_secrets(loaded) == []
+    assert checks.unsourced_secrets(loaded, documented) == []
+    assert checks.image_problems(loaded, our_image, compose_images) == []
+    assert checks.command_problems(loaded, our_image, console_scripts) == []
+    assert checks.kafka_problems(loaded) == []
+    assert checks.monitoring_problems(loaded) == []
+
+
+def test_cassandra_is_where_the_settings_say(loaded: list[Manifest], compose_file: dict[str, Any]) -> None:
+    major = compose_file["services"]["cassandra"]["image"].split(":")[1]
+    assert checks.cassandra_problems(loaded, major) == []
+
+
+def test_flink_runs_the_image_and_configuration_of_the_repository(
+    loaded: list[Manifest],
+    local_flink_config: dict[str, Any],
+    image_flink_version: str,
+    image_python: str,
+    runtime_stage: dockerfile.Stage,
+) -> None:
+    deployment = next(m for m in loaded if m.kind == "FlinkDeployment")
+    workdir = dockerfile.last(runtime_stage, "WORKDIR").arguments
+    assert checks.flink_config_problems(deployment, local_flink_config) == []
+    assert checks.flink_state_problems(deployment) == []
+    assert checks.flink_image_problems(deployment, image_flink_version, image_python, workdir) == []
+
+
+def _container(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in checks.containers(doc["spec"]["template"]["spec"]) if c["name"] == name)
+
+
+def _env(container: dict[str, Any], name: str, value: str) -> None:
+    container.setdefault("env", []).append({"name": name, "value": value})
+
+
+def _jobmanager(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["spec"]["jobManager"]["podTemplate"]["spec"]["containers"][0]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "check", "expected"),
+    [
+        (lambda ms: ms.append(Manifest("x.yaml", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Iot_Settings"}})),
+         checks.name_problems, "is no RFC 1123 name"),
+        (lambda ms: find(ms, "Deployment", "iot-ingest")["metadata"].update(namespace="default"),
+         checks.name_problems, "sets its own namespace"),
+        (lambda ms: find(ms, "ConfigMap", "iot-settings")["data"].update(IOT_KAFKA_BOOTSTRAP_SERVER="kafka:9092"),
+         checks.unknown_variables, "IOT_KAFKA_BOOTSTRAP_SERVER is not read"),
+        (lambda ms: _env(_container(find(ms, "Deployment", "iot-ingest"), "ingest"), "IOT_INGEST_POLL_INTERVAL", "10"),
+         checks.unknown_variables, "IOT_INGEST_POLL_INTERVAL is not read"),
+        (lambda ms: find(ms, "ConfigMap", "iot-settings")["data"].update(IOT_CASSANDRA_PORT="cql"),
+         checks.invalid_values, "IOT_CASSANDRA_PORT='cql'"),
+        (lambda ms: _env(_container(find(ms, "Deployment", "iot-ingest"), "ingest"), "IOT_KAFKA_SASL_PASSWORD", "hunter2"),
+         checks.inlined_secrets, "IOT_KAFKA_SASL_PASSWORD holds a credential"),
+        (lambda ms: find(ms, "ConfigMap", "iot-settings")["data"].update(IOT_CASSANDRA_PASSWORD="hunter2"),
+         checks.inlined_secrets, "looks like a credential in a ConfigMap"),
+        (lambda ms: _env(_container(find(ms, "Deployment", "iot-mock-api"), "mock-api"), "IOT_CASSANDRA_PASSWORD_FILE", "/etc/iot/secrets/cassandra/password"),
+         checks.inlined_secrets, "is no file of a Secret mounted"),
+        (lambda ms: ms.append(Manifest("x.yaml", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"password": "x"}})),
+         checks.inlined_secrets, "a Secret with data"),
+        (lambda ms: _container(find(ms, "Deployment", "iot-ingest"), "ingest")["env"].pop(1),
+         checks.unread_secrets, "Secret iot-sensor-api mounted at /etc/iot/secrets/sensor-api/ is read by nothing"),
+        (lambda ms: find(ms, "Deployment", "iot-ingest")["spec"]["template"]["spec"]["volumes"][3]["secret"].update(secretName="iot-sensor-key"),
+         None, "Secret iot-sensor-key is neither made by an operator"),
+        (lambda ms: find(ms, "KafkaUser").update(metadata={"name": "pipeline", "labels": {"strimzi.io/cluster": "iot-kafka"}}),
+         None, "Secret iot is neither made by an operator"),
+        (lambda ms: find(ms, "Deployment", "iot-ingest")["spec"]["template"]["spec"]["volumes"][2]["secret"]["items"][0].update(key="passwd"),
+         None, "Secret iot has no key passwd"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"].update(image="flink:2.2.1"),
+         lambda ms: checks.image_problems(ms, "iot-temperature-pipeline", {"cassandra:5.0"}), "spec.image is 'flink:2.2.1'"),
+        (lambda ms: _container(find(ms, "Job"), "cassandra-role").update(image="bitnami/cassandra:5.0"),
+         lambda ms: checks.image_problems(ms, "iot-temperature-pipeline", {"cassandra:5.0"}), "'bitnami/cassandra:5.0' is neither"),
+        (lambda ms: _container(find(ms, "Deployment", "iot-ingest"), "ingest").update(command=["iot-poller"]),
+         lambda ms: checks.command_problems(ms, "iot-temperature-pipeline", {"iot-ingest", "iot-provision", "iot-mock-api"}), "runs 'iot-poller'"),
+    ],
+    ids=[
+        "bad-name", "own-namespace", "unknown-variable-in-configmap", "unknown-variable-in-env", "invalid-value",
+        "inline-password", "password-in-configmap", "password-file-not-mounted", "secret-with-data", "unread-secret",
+        "unknown-secret", "kafka-user-renamed", "missing-secret-key", "flink-image", "foreign-image", "unknown-command",
+    ],
+)  # fmt: skip
+def test_semantic_checks_catch_a_broken_copy(
+    manifests: list[Manifest], documented: dict[str, set[str]], break_it: Callable, check: Callable | None, expected: str
+) -> None:
+    break_it(manifests)
+    problems = check(manifests) if check else checks.unsourced_secrets(manifests, documented)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda ms: find(ms, "KafkaTopic", "sensor.readings.late")["metadata"].update(name="sensor.late"), "are not the topics of the settings"),
+        (lambda ms: find(ms, "KafkaTopic", "sensor.readings")["spec"].update(partitions=8), "8 partitions, the settings say 4"),
+        (lambda ms: find(ms, "KafkaTopic", "sensor.readings")["spec"]["config"].update({"min.insync.replicas": 3}), "leaves no replica to lose"),
+        (lambda ms: find(ms, "KafkaTopic", "sensor.readings")["metadata"]["labels"].update({"strimzi.io/cluster": "kafka"}), "names no Kafka"),
+        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_KAFKA_BOOTSTRAP_SERVERS="iot-kafka-kafka-bootstrap:9093"), "is no listener"),
+        (lambda ms: find(ms, "Kafka")["spec"]["kafka"]["listeners"][0].update(tls=True), "does not speak SASL_PLAINTEXT"),
+        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_KAFKA_SASL_USERNAME="pipeline"), "is no KafkaUser"),
+        (lambda ms: find(ms, "KafkaUser")["spec"]["authorization"]["acls"][0].update(operations=["Read", "Describe"]), "no ACL allows Write on topic sensor.readings"),
+        (lambda ms: find(ms, "KafkaUser")["spec"]["authorization"]["acls"][1]["resource"].update(name="iot-job"), "no ACL allows Read on group iot-hourly-region-means"),
+        (lambda ms: _env(_jobmanager(find(ms, "FlinkDeployment")), "IOT_JOB_NAME", "hourly"), "no ACL allows Write on transactionalId hourly-"),
+    ],
+    ids=[
+        "topic-renamed", "partitions", "min-isr", "unknown-cluster", "bootstrap-port", "tls-listener",
+        "unknown-user", "acl-without-write", "acl-for-another-group", "job-renamed",
+    ],
+)  # fmt: skip
+def test_kafka_checks_catch_a_broken_copy(manifests: list[Manifest], break_it: Callable, expected: str) -> None:
+    break_it(manifests)
+    problems = checks.kafka_problems(manifests)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_HOST="cassandra"), "is no datacenter service"),
+        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_REPLICATION_FACTOR="5"), "replication factor 5 on 3 nodes"),
+        (lambda ms: find(ms, "K8ssandraCluster")["spec"]["cassandra"].update(serverVersion="4.1.9"), "Cassandra 4.1.9, where compose runs 5.0"),
+        (lambda ms: find(ms, "K8ssandraCluster")["spec"].update(auth=False), "authentication is off"),
+    ],
+    ids=["host", "replication", "version", "auth-off"],
+)
+def test_cassandra_checks_catch_a_broken_copy(manifests: list[Manifest], break_it: Callable, expected: str) -> None:
+    break_it(manifests)
+    problems = checks.cassandra_problems(manifests, "5.0")
+    assert any(expected in problem for problem in problems), problems
+
+
+def _conf(ms: list[Manifest]) -> dict[str, Any]:
+    return find(ms, "FlinkDeployment")["spec"]["flinkConfiguration"]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda ms: _conf(ms).update({"execution.checkpointing.interval": "60s"}), "execution.checkpointing.interval is '60s'"),
+        (lambda ms: _conf(ms).pop("state.backend.type"), "state.backend.type is None"),
+        (lambda ms: _conf(ms).update({"execution.checkpointing.incremental": "True"}), "'True', flink-conf/config.yaml says 'true'"),
+        (lambda ms: _conf(ms).update({"execution.checkpoint.interval": "10s"}), "execution.checkpoint.interval is neither"),
+        (lambda ms: _conf(ms).update({"parallelism.default": "4"}), "parallelism.default is set"),
+        (lambda ms: _conf(ms).pop("metrics.reporter.prom.port"), "metrics.reporter.prom.port is missing"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["taskManager"]["resource"].update(memory="2048m"), "taskManager memory '2048m'"),
+    ],
+    ids=["changed-value", "missing-key", "boolean-spelling", "misspelt-key", "local-only-key", "replaced-key-missing", "memory"],
+)
+def test_flink_config_check_catches_a_broken_copy(
+    manifests: list[Manifest], local_flink_config: dict[str, Any], break_it: Callable, expected: str
+) -> None:
+    break_it(manifests)
+    problems = checks.flink_config_problems(next(m for m in manifests if m.kind == "FlinkDeployment"), local_flink_config)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("break_it", "check", "expected"),
+    [
+        (lambda ms: _conf(ms).update({"execution.checkpointing.dir": "file:///tmp/checkpoints"}), "state", "is not on gs:// or s3://"),
+        (lambda ms: _conf(ms).update({"high-availability.storageDir": "gs://other-bucket/ha"}), "state", "state spread over"),
+        (lambda ms: _conf(ms).pop("containerized.taskmanager.env.ENABLE_BUILT_IN_PLUGINS"), "state", "plugin is not enabled"),
+        (lambda ms: _conf(ms).update({"high-availability.type": "NONE"}), "state", "high-availability.type is not kubernetes"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(upgradeMode="stateless"), "state", "upgradeMode is not savepoint"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"].update(flinkVersion="v1_20"), "image", "flinkVersion v1_20"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(jarURI="local:///opt/flink/opt/flink-python-2.1.0.jar"), "image", "is not the flink-python jar"),
+        (lambda ms: _conf(ms).update({"containerized.master.env.ENABLE_BUILT_IN_PLUGINS": "flink-gs-fs-hadoop-2.1.0.jar"}), "image", "is not of Flink"),
+        (lambda ms: _conf(ms).update({"python.executable": "/usr/bin/python3"}), "image", "python.executable is '/usr/bin/python3'"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(args=["-py", "/opt/iot/jobs/hourly.py"]), "image", "is no file of the repository"),
+    ],
+    ids=["local-checkpoints", "two-buckets", "plugin-missing", "no-ha", "stateless", "flink-version", "jar-version", "plugin-version", "python", "job-file"],
+)
+def test_flink_state_and_image_checks_catch_a_broken_copy(
+    manifests: list[Manifest], image_flink_version: str, image_python: str, break_it: Callable, check: str, expected: str
+) -> None:
+    break_it(manifests)
+    deployment = next(m for m in manifests if m.kind == "FlinkDeployment")
+    problems = (
+        checks.flink_state_problems(deployment)
+        if check == "state"
+        else checks.flink_image_problems(deployment, image_flink_version, image_python, "/opt/iot")
+    )
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda ms: find(ms, "PodMonitoring", "iot-ingest")["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/name": "ingest"}), "selects no pods"),
+        (lambda ms: find(ms, "PodMonitoring", "iot-flink")["spec"]["endpoints"][0].update(port=9250), "serves no metrics on port 9250"),
+        (lambda ms: find(ms, "PodMonitoring", "iot-ingest")["spec"]["endpoints"][0].update(port="prometheus"), "serves no metrics on port prometheus"),
+    ],
+    ids=["wrong-selector", "wrong-flink-port", "wrong-port-name"],
+)
+def test_monitoring_check_catches_a_broken_copy(manifests: list[Manifest], break_it: Callable, expected: str) -> None:
+    break_it(manifests)
+    problems = checks.monitoring_problems(manifests)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_documented_secrets_are_read_from_the_docs_table() -> None:
+    table = "| Secret | made by | keys | read by |\n| --- | --- | --- | --- |\n| `a-b` | you, once | `password`, `user` | x |\n| `op` | Strimzi | `password` | y |\n"
+    assert checks.documented_secrets(table) == {"a-b": {"password", "user"}}
+
+
+def test_every_hand_made_secret_of_the_docs_is_used(loaded: list[Manifest], documented: dict[str, set[str]]) -> None:
+    """The docs tell nobody to create a Secret the manifests no longer read."""
+    assert documented and set(documented) <= set(checks.referenced_secrets(loaded))
+
+
+def test_the_flink_version_list_extends_the_vendored_crd_only_with_flink_2() -> None:
+    """The vendored CRD is older than Flink 2; only its enum of versions is extended."""
+    crd = checks.load_crd(checks.crd_file("flink.apache.org/v1beta1", "FlinkDeployment"))
+    vendored = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["flinkVersion"]["enum"]
+    patched = checks.schema_for("flink.apache.org/v1beta1", "FlinkDeployment")["properties"]["spec"]["properties"]["flinkVersion"]["enum"]
+    assert patched == vendored + list(checks.FLINK_VERSIONS_AFTER_OPERATOR_1_10)
+
+
+def test_strict_crd_schema_rejects_unknown_fields_but_keeps_open_maps() -> None:
+    schema = checks.strict_crd_schema(
+        {
+            "type": "object",
+            "properties": {
+                "config": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                "note": {"type": "string", "nullable": True},
+            },
+        }
+    )
+    assert checks.validation_errors(schema, {"config": {"any": 1}, "labels": {"a": "b"}, "note": None}) == []
+    assert checks.validation_errors(schema, {"extra": 1}) != []
+    assert checks.validation_errors(schema, {"labels": {"a": 1}}) != []
+
+
+# --- kustomize itself --------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with its built-in kustomize) is not installed")
+def test_kustomize_builds_what_the_schemas_accept(our_image: str) -> None:
+    """`kubectl kustomize` (offline) accepts the kustomization; what it builds is still valid,
+    all in the namespace iot, with every image of ours retagged, the FlinkDeployment's included."""
+    result = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    built = [Manifest("built", doc) for doc in yaml.safe_load_all(result.stdout) if doc]
+    assert len(built) == len(checks.load_manifests())
+    assert [problem for manifest in built for problem in checks.schema_errors(manifest)] == []
+    assert {m.doc["metadata"].get("namespace") for m in built if m.kind != "Namespace"} == {"iot"}
+    images = {c.get("image") for _, _, c in checks.all_containers(built)} | {m.doc["spec"]["image"] for m in built if m.kind == "FlinkDeployment"}
+    assert f"{our_image}:local" in images and our_image not in images

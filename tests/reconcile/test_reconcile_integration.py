@@ -1,0 +1,94 @@
+"""``iot-reconcile`` on the real stack: a run of the end-to-end dataset balances, and a deleted row shows."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Iterator
+
+import pytest
+
+from infra.cassandra_session import connect
+from infra.pipeline_run import PipelineRun, wait_for
+from infra.topic_reader import read_partitions
+from oracle import diff_tables, expected_outcome
+from reconcile import Totals
+from reconcile.cli import main
+from reconcile.sources import reconcile_run
+from settings import Settings
+from tests.e2e.dataset import build
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def run(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineRun]:
+    """A run of its own; the environment names it, so ``main()`` reconciles this run."""
+    pipeline = PipelineRun.create(stack)
+    for name, value in pipeline.env.items():
+        if name.startswith("IOT_"):
+            monkeypatch.setenv(name, value)
+    yield pipeline
+    pipeline.cancel()
+    pipeline.drop()
+
+
+def delete_row(run: PipelineRun, hour: datetime, region: str) -> None:
+    session = connect(run.settings.cassandra, keyspace=run.settings.cassandra.keyspace)
+    try:
+        session.execute(session.prepare("DELETE FROM region_hourly_temperature WHERE hour = ? AND region = ?"), (hour, region))
+    finally:
+        session.cluster.shutdown()
+
+
+def test_a_run_balances_until_a_row_goes_missing(run: PipelineRun, capsys: pytest.CaptureFixture) -> None:
+    data = build(datetime.now(timezone.utc))
+    run.submit()
+    sent = run.produce(data.phase_a)
+    expected = expected_outcome(sent)
+    wait_for("the tables to equal the oracle", lambda: diff_tables(expected, run.table_rows()), lambda diff: not diff, 180)
+
+    # The rejected records are committed with the job's next checkpoint, a few seconds after the rows.
+    report = wait_for("the run to balance", lambda: reconcile_run(run.settings), lambda found: found.balanced, 60)
+    winners = sum(row.readings for row in expected.rows)
+    rejected = len(expected.rejected)
+    assert expected.late == ()
+    assert report.totals == Totals(
+        messages=len(sent), rejected=rejected, superseded=len(sent) - rejected - winners, late=0, winners=winners,
+        hourly=winners, history=winners, late_records=0, rejected_job_records=rejected, rejected_ingest_records=0,
+    )  # fmt: skip
+    assert [hour.hour for hour in report.hours] == sorted({row.hour for row in expected.rows})
+    assert main([]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"balanced: {len(sent)} messages = {rejected} rejected")
+
+    gone = expected.rows[len(expected.rows) // 2]
+    delete_row(run, gone.hour, gone.region)
+    report = reconcile_run(run.settings)
+    assert report.unbalanced_hours == [gone.hour]
+    (hour,) = [item for item in report.hours if item.hour == gone.hour]
+    assert hour.problems == (
+        f"{gone.region}: {gone.readings} winners, region_hourly_temperature 0, region_temperature_history {gone.readings}",
+    )
+    assert main(["--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["unbalanced_hours"] == [gone.hour.isoformat()]
+
+
+def test_an_unreachable_cassandra_exits_2(
+    run: PipelineRun, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("IOT_CASSANDRA_PORT", "1")
+    assert main([]) == 2
+    cassandra = run.settings.cassandra
+    assert capsys.readouterr().err.startswith(f"iot-reconcile: cannot read keyspace {cassandra.keyspace} from Cassandra at {cassandra.host}:1: ")
+
+
+def test_topics_that_cannot_be_read_are_named(
+    run: PipelineRun, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    kafka = run.settings.kafka
+    run.produce([b"{}"])
+    with pytest.raises(TimeoutError, match=f"could not read {kafka.readings_topic} to its end offsets"):
+        read_partitions(kafka, kafka.readings_topic, timeout_s=0)
+    monkeypatch.setenv("IOT_KAFKA_READINGS_TOPIC", f"{kafka.readings_topic}-missing")
+    assert main([]) == 2
+    assert f"topic '{kafka.readings_topic}-missing' does not exist" in capsys.readouterr().err
