@@ -14,18 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from infra.provision import ensure_schema, ensure_topics
+from infra.pipeline_run import PipelineRun
 from ingest.loadgen import LoadJob, run_load
 from jobs.submit import JOBS, ROOT, flink_run_command, submit
 from readings.parser import epoch_ms_of
 from settings import Settings
-from infra.pipeline_run import PipelineRun
 
 VARIANTS = {"job": JOBS["hourly"], "job without Python UDF": ROOT / "benchmarks" / "job_without_python_udf.py"}
 
@@ -40,22 +37,6 @@ class Measurement:
     @property
     def rate(self) -> float:
         return self.readings / self.seconds
-
-
-def fresh_run(tag: str) -> PipelineRun:
-    env = {
-        **os.environ,
-        "IOT_KAFKA_READINGS_TOPIC": f"bench-{tag}.readings",
-        "IOT_KAFKA_REJECTED_TOPIC": f"bench-{tag}.rejected",
-        "IOT_KAFKA_LATE_TOPIC": f"bench-{tag}.late",
-        "IOT_CASSANDRA_KEYSPACE": f"bench_{tag}",
-        "IOT_JOB_NAME": f"bench-{tag}",
-        "IOT_JOB_CONSUMER_GROUP": f"bench-{tag}",
-    }
-    run = PipelineRun(Settings.from_env(env), env)
-    ensure_topics(run.settings.kafka)
-    ensure_schema(run.settings.cassandra)
-    return run
 
 
 def prefill(run: PipelineRun, count: int) -> float:
@@ -81,7 +62,7 @@ def sample_busy(run: PipelineRun, totals: dict[str, list[float]]) -> None:
 
 
 def measure(variant: str, count: int, parallelism: int) -> Measurement:
-    run = fresh_run(uuid.uuid4().hex[:8])
+    run = PipelineRun.create(Settings.from_env(os.environ), "bench", checkpoint_interval_s=None)
     print(f"[{variant}] pre-filling {count:,} readings in {prefill(run, count):.0f} s", flush=True)
     command = flink_run_command(VARIANTS[variant], "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism)
     run.job_id = submit(command, ROOT / "var" / "flink" / "conf", run.env)

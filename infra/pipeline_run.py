@@ -17,6 +17,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from infra.cassandra_session import connect
 from infra.provision import ensure_schema, ensure_topics
+from infra.topic_reader import read_partitions
 from jobs.submit import JOBS, ROOT, flink_run_command, submit
 from oracle import SentMessage
 from settings import Settings
@@ -43,18 +44,21 @@ class PipelineRun:
     job_id: str | None = None
 
     @classmethod
-    def create(cls, base: Settings) -> "PipelineRun":
-        tag = uuid.uuid4().hex[:10]
+    def create(cls, base: Settings, prefix: str = "e2e", checkpoint_interval_s: int | None = 5) -> "PipelineRun":
+        """Fresh topics, keyspace, job name and consumer group named ``<prefix>-<random tag>``;
+        tests checkpoint every 5 s, benchmarks (``checkpoint_interval_s=None``) keep flink-conf's."""
+        tag = f"{prefix}-{uuid.uuid4().hex[:10]}"
         env = {
             **os.environ,
-            "IOT_KAFKA_READINGS_TOPIC": f"e2e-{tag}.readings",
-            "IOT_KAFKA_REJECTED_TOPIC": f"e2e-{tag}.rejected",
-            "IOT_KAFKA_LATE_TOPIC": f"e2e-{tag}.late",
-            "IOT_CASSANDRA_KEYSPACE": f"e2e_{tag}",
-            "IOT_JOB_NAME": f"e2e-{tag}",
-            "IOT_JOB_CONSUMER_GROUP": f"e2e-{tag}",
-            "IOT_JOB_CHECKPOINT_INTERVAL_SECONDS": "5",
+            "IOT_KAFKA_READINGS_TOPIC": f"{tag}.readings",
+            "IOT_KAFKA_REJECTED_TOPIC": f"{tag}.rejected",
+            "IOT_KAFKA_LATE_TOPIC": f"{tag}.late",
+            "IOT_CASSANDRA_KEYSPACE": tag.replace("-", "_"),
+            "IOT_JOB_NAME": tag,
+            "IOT_JOB_CONSUMER_GROUP": tag,
         }
+        if checkpoint_interval_s is not None:
+            env["IOT_JOB_CHECKPOINT_INTERVAL_SECONDS"] = str(checkpoint_interval_s)
         run = cls(Settings.from_env(env), env)
         ensure_topics(run.settings.kafka)
         ensure_schema(run.settings.cassandra)
@@ -85,11 +89,26 @@ class PipelineRun:
             self.rest(f"/jobs/{self.job_id}?mode=cancel", method="PATCH")
             wait_for("the job to stop", self.job_state, lambda s: s in ("CANCELED", "FAILED"), 60)
 
-    def produce(self, messages: list[bytes]) -> list[SentMessage]:
-        """Send in order, keyed by the reading's id like the poller; returns what the broker stamped."""
+    def stop_with_savepoint(self, timeout_s: float = 120) -> str:
+        """``flink stop``: a savepoint, then the job finishes; returns the savepoint's location."""
+        directory = (ROOT / "var" / "flink" / "savepoints").as_uri()
+        trigger = self.rest(f"/jobs/{self.job_id}/stop", method="POST", body={"targetDirectory": directory, "drain": False})
+        status = wait_for(
+            "the savepoint", lambda: self.rest(f"/jobs/{self.job_id}/savepoints/{trigger['request-id']}"),
+            lambda found: found["status"]["id"] == "COMPLETED", timeout_s,
+        )
+        operation = status["operation"]
+        if "failure-cause" in operation:
+            raise AssertionError(f"the savepoint failed: {operation['failure-cause']}"[:4000])
+        wait_for("the job to finish", self.job_state, lambda state: state == "FINISHED", 60)
+        return operation["location"]
+
+    def produce(self, messages: list[bytes], partition: int | None = None) -> list[SentMessage]:
+        """Send in order, keyed by the reading's id like the poller (or all to one ``partition``);
+        returns what the broker stamped."""
         producer = KafkaProducer(acks="all", linger_ms=5, **self.settings.kafka.client_options())
         futures = [
-            producer.send(self.settings.kafka.readings_topic, key=reading_key(message), value=message)
+            producer.send(self.settings.kafka.readings_topic, key=reading_key(message), value=message, partition=partition)
             for message in messages
         ]
         producer.flush()
@@ -97,6 +116,12 @@ class PipelineRun:
         sent = [SentMessage(message, meta.timestamp, meta.partition) for message, meta in stamped]
         producer.close()
         return sent
+
+    def sent_messages(self) -> list[SentMessage]:
+        """What the readings topic holds, as the oracle takes it: each partition in offset order."""
+        kafka = self.settings.kafka
+        return [SentMessage(record.value, record.timestamp, record.partition)
+                for records in read_partitions(kafka, kafka.readings_topic) for record in records]
 
     def read_topic(self, topic: str) -> list[tuple[bytes | None, bytes]]:
         """Every committed record of ``topic`` (the job writes its dead letters in transactions)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import itertools
 import json
 import logging
 import threading
@@ -18,7 +19,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -120,6 +121,8 @@ class MockSensorApi:
         self._clock = clock
         self._lock = threading.Lock()
         self._script: deque[ResponseFault] = deque()
+        self._outage_until = 0.0
+        self._outage_faults: Iterator[ResponseFault] = iter(())
         self._calls = 0
         self._closing = threading.Event()
         self._serving = threading.Event()
@@ -159,6 +162,12 @@ class MockSensorApi:
         with self._lock:
             self._script.extend(ResponseFault(fault) for fault in faults)
 
+    def outage(self, seconds: float, faults: Sequence[ResponseFault | str] = ("server_error", "timeout")) -> None:
+        """Fail every call for ``seconds`` from now, cycling through ``faults`` (a down upstream)."""
+        with self._lock:
+            self._outage_until = self._clock() + seconds
+            self._outage_faults = itertools.cycle([ResponseFault(fault) for fault in faults])
+
     # ------------------------------------------------------------------ answering
 
     def answer(self, query: dict[str, str]) -> ServedResponse:
@@ -196,6 +205,8 @@ class MockSensorApi:
             return ResponseFault(forced)
         if self._script:
             return self._script.popleft()
+        if self._clock() < self._outage_until:
+            return next(self._outage_faults)
         shares = config.response_faults
         names = [item.name for item in fields(shares)]
         weights = [getattr(shares, name) for name in names]

@@ -61,6 +61,26 @@ def event_time_expression(future_margin_s: float) -> str:
     )
 
 
+# The connector jar relocates the Kafka client, so the JAAS login module goes by its shaded name.
+SCRAM_LOGIN_MODULE = "org.apache.flink.kafka.shaded.org.apache.kafka.common.security.scram.ScramLoginModule"
+
+
+def kafka_connection_options(kafka: KafkaSettings) -> str:
+    """The connector's client options: the brokers and, when a user is configured, SASL/SCRAM."""
+    options = {"properties.bootstrap.servers": kafka.bootstrap_servers}
+    if kafka.sasl_username:
+        def jaas(value: str) -> str:
+            return value.replace("\\", "\\\\").replace('"', '\\"')
+
+        options |= {
+            "properties.security.protocol": "SASL_PLAINTEXT",
+            "properties.sasl.mechanism": kafka.sasl_mechanism,
+            "properties.sasl.jaas.config": f'{SCRAM_LOGIN_MODULE} required username="{jaas(kafka.sasl_username)}" '
+                                           f'password="{jaas(kafka.sasl_password or "")}";',
+        }
+    return ",\n          ".join(f"'{key}' = '{value.replace(chr(39), chr(39) * 2)}'" for key, value in options.items())
+
+
 def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, future_margin_s: float) -> str:
     return f"""
         CREATE TABLE {SOURCE} (
@@ -72,7 +92,7 @@ def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, future_margin_s: fl
         ) WITH (
           'connector' = 'kafka',
           'topic' = '{kafka.readings_topic}',
-          'properties.bootstrap.servers' = '{kafka.bootstrap_servers}',
+          {kafka_connection_options(kafka)},
           'properties.group.id' = '{job.consumer_group}',
           'properties.auto.offset.reset' = 'earliest',
           'scan.startup.mode' = 'group-offsets',
@@ -90,7 +110,7 @@ def dead_letter_sink_ddl(table: str, topic: str, kafka: KafkaSettings, job: JobS
         ) WITH (
           'connector' = 'kafka',
           'topic' = '{topic}',
-          'properties.bootstrap.servers' = '{kafka.bootstrap_servers}',
+          {kafka_connection_options(kafka)},
           'properties.transaction.timeout.ms' = '900000',
           'sink.delivery-guarantee' = 'exactly-once',
           'sink.transactional-id-prefix' = '{job.name}-{table}',

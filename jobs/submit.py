@@ -13,6 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from jobs.checkpoints import SubmissionLog, newest_checkpoint
+from jobs.running_job import running_job_id
+from settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = {"hourly": ROOT / "jobs" / "hourly_region_means.py", "smoke": ROOT / "jobs" / "kafka_smoke.py"}
 SHIPPED_PACKAGES = ("settings", "readings", "geo", "udfs", "jobs")
@@ -83,26 +87,54 @@ def submit(command: list[str], conf_dir: Path, environ: dict[str, str] | None = 
     return match.group(1)
 
 
+def resume_point(args: argparse.Namespace, log: SubmissionLog, job_name: str) -> str | None:
+    """The savepoint given, else (local cluster, ``hourly``, no ``--fresh``) the newest retained
+    checkpoint of an earlier job of the same name."""
+    if args.savepoint or args.fresh or args.job != "hourly":
+        return args.savepoint
+    checkpoint = newest_checkpoint(args.var_dir / "flink" / "checkpoints", log.job_ids(job_name))
+    return str(checkpoint) if checkpoint else None
+
+
 def main(argv: list[str] | None = None) -> int:
+    var_dir = Path(os.environ.get("IOT_VAR_DIR", ROOT / "var"))
     parser = argparse.ArgumentParser(prog="iot-submit", description=__doc__)
-    parser.add_argument("--job", choices=sorted(JOBS), default="smoke")
+    parser.add_argument("--job", choices=sorted(JOBS), default="hourly", help="hourly: the product; smoke: a connector check")
     parser.add_argument("--jobmanager", default=os.environ.get("IOT_FLINK_JOBMANAGER", "127.0.0.1:8081"))
     parser.add_argument("--parallelism", type=int)
-    parser.add_argument("--from-savepoint", dest="savepoint")
+    parser.add_argument("--from-savepoint", dest="savepoint", help="a savepoint or retained checkpoint to start from")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start with empty state instead of the newest checkpoint of an earlier job of this name")
+    parser.add_argument("--var-dir", type=Path, default=var_dir, help="the local stack's folder (default %(default)s)")
     parser.add_argument(
         "--conf-dir",
         type=Path,
-        default=Path(os.environ.get("IOT_VAR_DIR", ROOT / "var")) / "flink" / "conf",
+        default=var_dir / "flink" / "conf",
         help="Flink conf folder for the client (default: the one scripts/stack.sh rendered)",
     )
     parser.add_argument("--python", default=sys.executable, help="interpreter of the Python workers")
     parser.add_argument("job_args", nargs=argparse.REMAINDER, help="arguments for the job, after --")
     args = parser.parse_args(argv)
     job_args = args.job_args[1:] if args.job_args[:1] == ["--"] else args.job_args
-    command = flink_run_command(
-        JOBS[args.job], args.jobmanager, args.python, args.parallelism, args.savepoint, job_args
-    )
+    job_name = Settings.from_env().job.name
+    if args.job == "hourly":
+        try:
+            running = running_job_id(f"http://{args.jobmanager}", job_name)
+        except OSError as error:
+            print(f"cannot reach Flink's REST API at {args.jobmanager}: {error}", file=sys.stderr)
+            return 1
+        if running:
+            # Two jobs of one name would share the consumer group and the transactional ids.
+            print(f"{job_name} is already running as {running}: stop it first (docs/operations.md)", file=sys.stderr)
+            return 1
+    log = SubmissionLog(args.var_dir / "flink" / "submitted")
+    start_from = resume_point(args, log, job_name)
+    if start_from:
+        print(f"starting from {start_from}", file=sys.stderr)
+    command = flink_run_command(JOBS[args.job], args.jobmanager, args.python, args.parallelism, start_from, job_args)
     job_id = submit(command, args.conf_dir)
+    if args.job == "hourly":
+        log.record(job_name, job_id)
     print(job_id)
     return 0
 

@@ -156,13 +156,40 @@ flink_processes() { pgrep -f "StandaloneSessionClusterEntrypoint|TaskManagerRunn
 flink_taskmanagers() { flink_processes | while read -r pid; do
   grep -qa TaskManagerRunner "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done; }
 
+start_taskmanager() { flink_env "$(flink_home)/bin/taskmanager.sh" start >>"$VAR_DIR/flink/log/start-cluster.out" 2>&1; }
+
+taskmanager_watcher_pidfile="$VAR_DIR/flink/pids/taskmanager-watcher.pid"
+
+# What Kubernetes does for the TaskManager pod: a TaskManager that dies (kill -9, OOM, a native
+# crash) is started again, so the job restarts from its last checkpoint. Ends with the JobManager.
+watch_taskmanager() {
+  while sleep 2; do
+    [[ -n "$(flink_processes)" ]] || exit 0
+    if [[ -z "$(flink_taskmanagers)" ]]; then
+      log "$(date -u +%FT%TZ) the TaskManager is gone: starting a new one"
+      start_taskmanager
+    fi
+  done
+}
+
+start_taskmanager_watcher() {
+  pid_alive "$taskmanager_watcher_pidfile" && return 0
+  nohup "$0" _watch-taskmanager >>"$VAR_DIR/flink/log/taskmanager-watcher.log" 2>&1 &
+  echo $! >"$taskmanager_watcher_pidfile"
+}
+
+stop_taskmanager_watcher() {
+  pid_alive "$taskmanager_watcher_pidfile" && kill "$(cat "$taskmanager_watcher_pidfile")" 2>/dev/null
+  wait_gone "$taskmanager_watcher_pidfile" 10
+}
+
 flink_up() {
   render_flink_conf
   if [[ -n "$(flink_processes)" ]]; then
     log "flink already running"
     if [[ -z "$(flink_taskmanagers)" ]]; then
       log "no TaskManager (killed?): starting one"
-      flink_env "$(flink_home)/bin/taskmanager.sh" start >>"$VAR_DIR/flink/log/start-cluster.out" 2>&1
+      start_taskmanager
     fi
   else
     port_open "$FLINK_PORT" && die "port $FLINK_PORT is taken by another process"
@@ -170,11 +197,13 @@ flink_up() {
     log "starting flink session cluster (dashboard http://127.0.0.1:$FLINK_PORT)"
     flink_env "$(flink_home)/bin/start-cluster.sh" >"$VAR_DIR/flink/log/start-cluster.out" 2>&1
   fi
+  start_taskmanager_watcher
   wait_until flink "$START_TIMEOUT" "$VAR_DIR/flink/log/start-cluster.out" flink_healthy
   log "flink is up"
 }
 
 flink_down() {
+  stop_taskmanager_watcher
   [[ -n "$(flink_processes)" ]] || return 0
   log "stopping flink"
   flink_env "$(flink_home)/bin/stop-cluster.sh" >/dev/null 2>&1 || true
@@ -217,5 +246,6 @@ case "$command" in
     if (($#)); then each down "$@"; else each down flink cassandra kafka; fi ;;
   restart) (($#)) || die "restart needs a service"; each down "$@"; each up "$@" ;;
   status) status ;;
+  _watch-taskmanager) watch_taskmanager ;;
   *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

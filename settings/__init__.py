@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping, get_type_hints
@@ -97,6 +98,12 @@ class CassandraSettings:
     # PasswordAuthenticator is used only when a user is given.
     username: str = ""
     password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # The keyspace is the one name put into CQL text (bind markers cannot name a keyspace).
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,47}", self.keyspace):
+            raise ValueError(f"IOT_CASSANDRA_KEYSPACE {self.keyspace!r} is not a Cassandra name: "
+                             "a letter, then up to 47 letters, digits or underscores")
 
 
 @dataclass(frozen=True)

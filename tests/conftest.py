@@ -16,6 +16,7 @@ from typing import Iterator
 
 import pytest
 
+from infra.pipeline_run import PipelineRun
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,3 +46,12 @@ def stack() -> Iterator[Settings]:
 def unique_name() -> str:
     """A name no other test uses, for topics, consumer groups and rows."""
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def run(stack: Settings) -> Iterator[PipelineRun]:
+    """A run of the whole pipeline with its own topics, keyspace and job, removed afterwards."""
+    pipeline = PipelineRun.create(stack)
+    yield pipeline
+    pipeline.cancel()
+    pipeline.drop()

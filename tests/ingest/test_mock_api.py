@@ -70,6 +70,20 @@ def test_query_parameters_override_one_call(api: MockSensorApi) -> None:
     assert len(json.loads(get(api.url)[1])) == 20  # back to the configured defaults
 
 
+def test_an_outage_fails_every_call_until_it_ends() -> None:
+    now = [1000.0]
+    api = MockSensorApi(MockApiConfig(api_key=KEY, readings_per_call=1), SquareRegions(), clock=lambda: now[0])
+    try:
+        api.outage(60, faults=["server_error", "throttled"])
+        during = [api.answer({}).fault for _ in range(3)]
+        now[0] += 60
+        after = api.answer({}).fault
+    finally:
+        api.stop()
+    assert during == [ResponseFault.SERVER_ERROR, ResponseFault.THROTTLED, ResponseFault.SERVER_ERROR]
+    assert after is ResponseFault.NONE
+
+
 def test_response_fault_shares_are_drawn_deterministically() -> None:
     def faults(seed: int) -> list[ResponseFault]:
         config = MockApiConfig(api_key=KEY, readings_per_call=1, seed=seed,

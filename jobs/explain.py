@@ -1,0 +1,432 @@
+"""``python -m jobs.explain``: the streaming job's real plan, and a correction traced through it.
+
+Two commands, neither needs Kafka, Cassandra or a Flink cluster (the planner only needs the Kafka
+connector jar of ``build/lib/flink-connectors``, the one ``iot-submit`` ships):
+
+``python -m jobs.explain plan [--parallelism 2] [--show tasks,mermaid,operators,sql]``
+    Builds the job's statement set with ``jobs.hourly_region_means.build`` in a local
+    StreamTableEnvironment and prints what Flink makes of it: the tasks of the job graph (the
+    operator chains the dashboard shows, with their inputs and ship strategies), the same as a
+    Mermaid flowchart, every operator of the stream graph, or the planner's ``explain()`` text.
+
+``python -m jobs.explain correction [--scenario moves|empties]``
+    Runs a small worked example through the job's own steps on a local mini-cluster: a
+    correction that moves a reading from 10:59:50 to 11:00:10, and prints what each step emits
+    (the versions step, the hourly aggregation, the three-hours-before join) and the Cassandra
+    statements the writer makes of it. docs/architecture.md quotes both commands' output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Iterable
+
+SHOW_CHOICES = ("tasks", "mermaid", "operators", "sql")
+
+
+# ----------------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class Task:
+    """One vertex of the job graph: a chain of operators that runs as one task per subtask."""
+
+    index: int
+    name: str
+    parallelism: int
+    inputs: tuple[tuple[int, str], ...]  # (index of the producing task, ship strategy)
+    uids: tuple[str, ...] = ()  # uids set in our code (the others are generated from the topology)
+
+    @property
+    def operators(self) -> list[str]:
+        return split_chain(self.name)
+
+
+def split_chain(name: str) -> list[str]:
+    """The operator names of a chain name such as ``A -> B -> (C -> D, E)``, in order."""
+    flat = name.replace("(", " ").replace(")", " ")
+    return [part.strip() for part in re.split(r"\s+->\s+|,\s+", flat) if part.strip()]
+
+
+def short_name(operator: str) -> str:
+    """An operator name without the planner's ``[n]`` suffix and anonymous table names."""
+    operator = re.sub(r"\*anonymous_datastream_source\$\d+\*", "from DataStream", operator)
+    operator = re.sub(r"\[\d+\]", "", operator)
+    return operator.replace("_stream_key_by_map_operator", "key_by (Python)").replace(
+        "TableToDataStream", "to DataStream"
+    )
+
+
+def local_environment(parallelism: int):
+    """A local StreamExecutionEnvironment with the Kafka connector on its class path.
+
+    The jars go into the environment's ``pipeline.jars`` / ``pipeline.classpaths`` before the
+    table environment is created, as ``flink run -j ... -C ...`` does for ``iot-submit``: the
+    planner looks the ``kafka`` table factory up in that class loader.
+    """
+    from pyflink.datastream import StreamExecutionEnvironment
+
+    from jobs.submit import connector_classpath, connector_jar
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(parallelism)
+    env.add_jars(connector_jar().as_uri())
+    env.add_classpaths(*connector_classpath())
+    return env
+
+
+def build_job(parallelism: int):
+    """The job's statement set, built exactly as ``jobs.hourly_region_means.run`` builds it."""
+    from pyflink.table import StreamTableEnvironment
+
+    from jobs import hourly_region_means
+    from settings import Settings
+
+    settings = Settings.from_env()
+    env = local_environment(parallelism)
+    env.enable_checkpointing(settings.job.checkpoint_interval_seconds * 1000)
+    t_env = StreamTableEnvironment.create(env)
+    return env, hourly_region_means.build(t_env, settings)
+
+
+def job_graph_tasks(env, statements) -> list[Task]:
+    """The job graph Flink would run: the statement set attached to the environment, translated
+    with PyFlink's own steps (Python operator chaining included), then cut into tasks."""
+    statements.attach_as_datastream()
+    job_graph = env._generate_stream_graph(clear_transformations=True).getJobGraph()
+    vertices = list(job_graph.getVerticesSortedTopologicallyFromSources())
+    index_of = {vertex.getID().toString(): i for i, vertex in enumerate(vertices)}
+    tasks = []
+    for i, vertex in enumerate(vertices):
+        inputs = tuple(
+            (index_of[edge.getSource().getProducer().getID().toString()], str(edge.getShipStrategyName()))
+            for edge in vertex.getInputs()
+        )
+        uids = tuple(
+            str(pair.getUserDefinedOperatorUid())
+            for pair in vertex.getOperatorIDs()
+            if pair.getUserDefinedOperatorUid() is not None
+        )
+        tasks.append(Task(i, str(vertex.getName()), int(vertex.getParallelism()), inputs, uids))
+    return tasks
+
+
+def stream_graph_operators(plan_text: str) -> list[dict]:
+    """The operators of the ``== Physical Execution Plan ==`` JSON of ``explain()``."""
+    start = plan_text.index("== Physical Execution Plan ==")
+    body = plan_text[plan_text.index("{", start) : plan_text.rindex("}") + 1]
+    return json.loads(body)["nodes"]
+
+
+def operator_line(node: dict, width: int = 110) -> str:
+    inputs = ", ".join(f"{p['id']} {p['ship_strategy']}" for p in node.get("predecessors", []))
+    contents = re.sub(r"\s+", " ", node["contents"])
+    if len(contents) > width:
+        contents = contents[: width - 1] + "…"
+    return f"{node['id']:>4}  p={node['parallelism']:<3} <- {inputs or '(source)':<22} {contents}"
+
+
+def tasks_table(tasks: list[Task]) -> str:
+    """One line per task: its inputs and its chain as Flink names it (``(a, b)`` are branches)."""
+    lines = ["task  parallelism  inputs                 operators (chained; parentheses hold branches)"]
+    for task in tasks:
+        inputs = ", ".join(f"{source} {strategy}" for source, strategy in task.inputs) or "-"
+        operators = short_name(task.name)
+        uids = f"   [uid: {', '.join(task.uids)}]" if task.uids else ""
+        lines.append(f"{task.index:>4}  {task.parallelism:>11}  {inputs:<21}  {operators}{uids}")
+    return "\n".join(lines)
+
+
+# Conversions and projections the planner adds around every step; the tasks table lists them.
+PLUMBING = {"Calc", "ConstraintEnforcer", "to DataStream", "from DataStream", "MiniBatchAssigner", "Map"}
+
+
+def mermaid(tasks: list[Task]) -> str:
+    """A Mermaid flowchart of the tasks: one box per chain (without the planner's plumbing
+    operators), edges labelled with the exchange between them."""
+    lines = ["flowchart TB"]
+    for task in tasks:
+        names = [short_name(name) for name in task.operators]
+        label = "<br/>".join(name for name in names if name not in PLUMBING).replace('"', "#quot;")
+        lines.append(f'  t{task.index}["task {task.index}, parallelism {task.parallelism}<br/>{label}"]')
+    for task in tasks:
+        for source, strategy in task.inputs:
+            lines.append(f"  t{source} -->|{strategy}| t{task.index}")
+    return "\n".join(lines)
+
+
+def explain_plan(parallelism: int, show: Iterable[str]) -> str:
+    from pyflink.table import ExplainDetail
+
+    env, statements = build_job(parallelism)
+    sections = []
+    wanted = list(show)
+    plan_text = statements.explain(ExplainDetail.JSON_EXECUTION_PLAN) if {"operators", "sql"} & set(wanted) else ""
+    if "operators" in wanted:
+        nodes = stream_graph_operators(plan_text)
+        sections.append("\n".join(["  id  parallelism  inputs  contents", *map(operator_line, nodes)]))
+    if "sql" in wanted:
+        sections.append(plan_text[: plan_text.index("== Physical Execution Plan ==")].rstrip())
+    if {"tasks", "mermaid"} & set(wanted):
+        tasks = job_graph_tasks(env, statements)
+        if "tasks" in wanted:
+            sections.append(tasks_table(tasks))
+        if "mermaid" in wanted:
+            sections.append(mermaid(tasks))
+    return "\n\n".join(sections)
+
+
+# ---------------------------------------------------------------------- the worked correction
+
+HOUR_MS = 3_600_000
+RENNES = (48.11, -1.68)
+
+
+def utc_ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp() * 1000)
+
+
+def hour_text(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class ExampleReading:
+    id: str
+    timestamp: str
+    temperature: float
+    watermark: str  # the partition watermark the message is judged against
+
+    @property
+    def hour_ms(self) -> int:
+        return utc_ms(self.timestamp) // HOUR_MS * HOUR_MS
+
+    def row(self):
+        from pyflink.common import Row
+
+        return Row(self.id, utc_ms(self.timestamp), RENNES[0], RENNES[1], self.temperature, "Bretagne",
+                   utc_ms(self.watermark))
+
+
+# Bretagne, 2019-04-28. r1 first says 10:59:50 and 12.0; its correction says 11:00:10 and 12.4.
+# The partition has reached 13:40:00, so the watermark is 13:39:30 and the horizon 10:39:30:
+# both versions are within the allowed lateness (3 h) and the correction is applied.
+R0 = ExampleReading("r0", "2019-04-28 10:15:00", 10.0, "2019-04-28 10:14:30")
+R1 = ExampleReading("r1", "2019-04-28 10:59:50", 12.0, "2019-04-28 10:59:20")
+R2 = ExampleReading("r2", "2019-04-28 11:20:00", 14.0, "2019-04-28 11:19:30")
+R3 = ExampleReading("r3", "2019-04-28 13:40:00", 9.0, "2019-04-28 13:39:30")
+CORRECTION = ExampleReading("r1", "2019-04-28 11:00:10", 12.4, "2019-04-28 13:39:30")
+SCENARIOS = {
+    # 10:00 keeps r0: its mean changes, and so does 13:00's three-hours-before value.
+    "moves": ((R0, R1, R2, R3), CORRECTION),
+    # r1 was 10:00's only reading: the 10:00 row is deleted, 13:00 loses its value.
+    "empties": ((R1, R2, R3), CORRECTION),
+}
+
+
+def kind_name(kind) -> str:
+    return {0: "+I", 1: "-U", 2: "+U", 3: "-D"}[kind.value]
+
+
+def row_text(kind, values: tuple) -> str:
+    hour_ms, region, *rest = values
+    shown = ", ".join("null" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in rest)
+    return f"{kind_name(kind)} ({hour_text(hour_ms)}, {region}, {shown})"
+
+
+def upserted(rows: Iterable) -> dict:
+    """What a reader of the rows keyed by (hour, region) ends with, as our Cassandra writer
+    applies them: INSERT and UPDATE_AFTER upsert, DELETE deletes, UPDATE_BEFORE is skipped."""
+    state: dict = {}
+    for kind, values in rows:
+        name = kind_name(kind)
+        if name in ("+I", "+U"):
+            state[(values[0], values[1])] = tuple(values[2:])
+        elif name == "-D":
+            state.pop((values[0], values[1]), None)
+    return state
+
+
+def expected_state(readings: Iterable[ExampleReading], with_three_hours_before: bool) -> dict:
+    """The rows of the given readings: per hour, mean and count (and the mean three hours before)."""
+    by_hour: dict[int, list[float]] = {}
+    for reading in readings:
+        by_hour.setdefault(reading.hour_ms, []).append(reading.temperature)
+    means = {hour: (sum(values) / len(values), len(values)) for hour, values in by_hour.items()}
+    if not with_three_hours_before:
+        return {(hour, "Bretagne"): value for hour, value in means.items()}
+    return {(hour, "Bretagne"): (*value, means.get(hour - 3 * HOUR_MS, (None,))[0]) for hour, value in means.items()}
+
+
+def after_the_state(rows: list, state: dict) -> int:
+    """How many rows it takes to reach ``state``; the rows after them are the correction's."""
+    for count in range(len(rows) + 1):
+        if upserted(rows[:count]) == state:
+            return count
+    raise AssertionError(f"the changelog never reaches {state}")
+
+
+def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleReading,
+                          pause_s: float = 5.0) -> dict[str, list]:
+    """Run the readings through the job's own steps; the changelog rows of each step, in order.
+
+    Parallelism 1, chaining off and one element per Python bundle, so that the readings before
+    the correction are through every step, and their mini-batch emitted, during the pause
+    before the correction enters the versions step (longer than the 1 s mini-batch).
+    """
+    from pyflink.common import Row, RowKind, Types
+    from pyflink.datastream import StreamExecutionEnvironment
+    from pyflink.table import StreamTableEnvironment
+
+    from jobs import hourly_region_means as job
+    from settings import Settings
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(1)
+    env.disable_operator_chaining()
+    t_env = StreamTableEnvironment.create(env)
+    settings = Settings()
+    job.configure(t_env, settings)
+    t_env.get_config().set("python.fn-execution.bundle.size", "1")
+
+    reading_type = Types.ROW_NAMED(
+        ["id", "event_ms", "lat", "lon", "temperature", "region", "watermark_ms"],
+        [Types.STRING(), Types.LONG(), Types.DOUBLE(), Types.DOUBLE(), Types.DOUBLE(), Types.STRING(), Types.LONG()],
+    )
+    correction_key = (correction.id, utc_ms(correction.timestamp))
+
+    def pause_before_the_correction(reading):
+        if (reading.id, reading.event_ms) == correction_key:
+            time.sleep(pause_s)
+        return reading
+
+    readings = env.from_collection([r.row() for r in (*before, correction)], type_info=reading_type).map(
+        pause_before_the_correction, output_type=reading_type
+    )
+    contributions, _late = job.versioned_contributions(t_env, t_env.from_data_stream(readings), settings.job)
+    stages = {"versions": t_env.to_changelog_stream(contributions)}
+    job.enable_mini_batches(t_env, settings)
+    means = job.hourly_means(t_env, contributions)
+    stages["aggregation"] = t_env.to_changelog_stream(means)
+    stages["join"] = t_env.to_changelog_stream(job.with_three_hours_before(t_env, means))
+
+    tagged_type = Types.ROW([Types.STRING(), Types.INT(), Types.STRING()])
+    tagged = [
+        stream.map(lambda row, stage=stage: Row(stage, row.get_row_kind().value, json.dumps(list(row))),
+                   output_type=tagged_type)
+        for stage, stream in stages.items()
+    ]
+    found: dict[str, list] = {stage: [] for stage in stages}
+    with tagged[0].union(*tagged[1:]).execute_and_collect() as rows:
+        for stage, kind, values in rows:
+            found[stage].append((RowKind(kind), tuple(json.loads(values))))
+    return found
+
+
+@dataclass
+class RecordingTables:
+    """Stands in for ``udfs.cassandra_writer.HourlyMeansTables``: records the statements."""
+
+    statements: list[str] = field(default_factory=list)
+
+    def upsert(self, hour, region, mean, readings, mean_3h_before) -> None:
+        before = "null" if mean_3h_before is None else f"{mean_3h_before:g}"
+        self.statements.append(
+            f"upsert ({hour:%H:%M}, {region}): mean {mean:g}, readings {readings}, 3h before {before}"
+        )
+
+    def delete(self, hour, region) -> None:
+        self.statements.append(f"delete ({hour:%H:%M}, {region})")
+
+
+def cassandra_writes(rows: list) -> list[str]:
+    """What ``udfs.cassandra_writer.apply_change`` does with each row (one logged batch of both
+    tables per upsert or delete)."""
+    from pyflink.common import Row
+
+    from udfs.cassandra_writer import apply_change
+
+    tables, done = RecordingTables(), []
+    for kind, values in rows:
+        row = Row(hour_ms=values[0], region=values[1], mean_temperature=values[2], readings=values[3],
+                  mean_temperature_3h_before=values[4])
+        row.set_row_kind(kind)
+        action = apply_change(tables, row)
+        what = "skipped (UPDATE_BEFORE)" if action == "skipped" else tables.statements[-1]
+        done.append(f"{kind_name(kind)} -> {what}")
+    return done
+
+
+def correction_report(
+    before: tuple[ExampleReading, ...], correction: ExampleReading, changelogs: dict[str, list]
+) -> str:
+    """Each step's changelog, the rows the correction caused set apart, then the Cassandra writes."""
+    lines = ["Readings (Bretagne, 2019-04-28), each judged against its partition watermark; allowed lateness 3 h:"]
+    for reading in (*before, correction):
+        note = f"   <- correction of {correction.id}" if reading is correction else ""
+        lines.append(
+            f"  {reading.id}  {reading.timestamp[11:]}  {reading.temperature:>4g} °C"
+            f"   watermark {reading.watermark[11:]}{note}"
+        )
+
+    splits = {
+        "versions": len(before),  # one contribution per new reading
+        "aggregation": after_the_state(changelogs["aggregation"], expected_state(before, False)),
+        "join": after_the_state(changelogs["join"], expected_state(before, True)),
+    }
+    titles = {
+        "versions": "versions by id: contributions (one value each; DELETE retracts it)",
+        "aggregation": "hourly means: GROUP BY hour, region (AVG, COUNT)",
+        "join": "three hours before: LEFT JOIN on region and hour - 3 h",
+    }
+    for stage, title in titles.items():
+        rows = changelogs[stage]
+        lines += ["", f"{title}", "  before the correction:"]
+        lines += [f"    {row_text(kind, values)}" for kind, values in rows[: splits[stage]]]
+        lines.append("  caused by the correction:")
+        lines += [f"    {row_text(kind, values)}" for kind, values in rows[splits[stage] :]]
+
+    lines += ["", "upsert into cassandra, for the join's rows caused by the correction:"]
+    lines += [f"  {write}" for write in cassandra_writes(changelogs["join"][splits["join"] :])]
+    lines += ["", "rows in Cassandra afterwards (both tables):"]
+    for (hour, region), (mean, count, three_before) in sorted(upserted(changelogs["join"]).items()):
+        shown = "null" if three_before is None else f"{three_before:g}"
+        lines.append(f"  {hour_text(hour)} {region}: mean {mean:g}, readings {count}, 3h before {shown}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ command
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jobs.explain", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser("plan", help="the job's plan: tasks, Mermaid, operators or the planner's text")
+    plan.add_argument("--parallelism", type=int, default=2, help="default 2 (the Kubernetes deployment's)")
+    plan.add_argument("--show", default="tasks",
+                      help=f"comma-separated, among {', '.join(SHOW_CHOICES)} (default: tasks)")
+    correction = commands.add_parser("correction", help="a correction moving a reading between hours, step by step")
+    correction.add_argument("--scenario", choices=sorted(SCENARIOS), default="moves",
+                            help="moves: 10:00 keeps another reading (default); empties: r1 was its only one")
+    correction.add_argument("--pause", type=float, default=5.0, help="seconds before the correction enters (default 5)")
+    args = parser.parse_args(argv)
+    if args.command == "plan":
+        show = [item.strip() for item in args.show.split(",") if item.strip()]
+        unknown = sorted(set(show) - set(SHOW_CHOICES))
+        if unknown:
+            parser.error(f"--show: unknown {', '.join(unknown)} (choose among {', '.join(SHOW_CHOICES)})")
+        print(explain_plan(args.parallelism, show))
+    else:
+        before, corrected = SCENARIOS[args.scenario]
+        print(correction_report(before, corrected, correction_changelogs(before, corrected, args.pause)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

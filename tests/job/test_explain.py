@@ -1,0 +1,111 @@
+"""``python -m jobs.explain``: the job's plan and the worked correction, without any service."""
+
+from __future__ import annotations
+
+import pytest
+from pyflink.common import RowKind
+
+from jobs import explain
+from jobs.explain import R0, R1, R2, R3, Task
+
+CHAIN = (
+    "Source: t[1] -> Calc[2] -> TableToDataStream -> (*anonymous_datastream_source$2*[6] -> Calc[7], Sink[9]: Writer)"
+)
+
+
+def test_a_chain_name_splits_into_its_operators_in_order() -> None:
+    assert explain.split_chain(CHAIN) == [
+        "Source: t[1]", "Calc[2]", "TableToDataStream", "*anonymous_datastream_source$2*[6]", "Calc[7]",
+        "Sink[9]: Writer",
+    ]
+    assert explain.short_name(CHAIN) == (
+        "Source: t -> Calc -> to DataStream -> (from DataStream -> Calc, Sink: Writer)"
+    )
+
+
+def test_tasks_print_as_a_table_and_as_a_mermaid_flowchart() -> None:
+    tasks = [Task(0, CHAIN, 2, ()), Task(1, "versions by id -> Map", 2, ((0, "HASH"),), ("reading-versions",))]
+    table = explain.tasks_table(tasks).splitlines()
+    assert table[1].split()[:2] == ["0", "2"] and "Sink: Writer" in table[1]
+    assert "0 HASH" in table[2] and "[uid: reading-versions]" in table[2]
+    chart = explain.mermaid(tasks)
+    assert chart.splitlines()[0] == "flowchart TB"
+    assert 't0["task 0, parallelism 2<br/>Source: t<br/>Sink: Writer"]' in chart  # no Calc, no conversions
+    assert "t0 -->|HASH| t1" in chart
+
+
+def test_the_plan_of_the_real_job() -> None:
+    env, statements = explain.build_job(parallelism=2)
+    tasks = explain.job_graph_tasks(env, statements)
+    first = [task.operators[0] for task in tasks]
+    assert first[0].startswith("Source: sensor_readings") and not tasks[0].inputs
+    assert {"versions by id", "upsert into cassandra"} <= set(first)
+    assert any(name.startswith("OverAggregate[") for name in first)  # the number counts the planner's nodes so far
+    assert all(task.parallelism == 2 for task in tasks)
+    assert {strategy for task in tasks for _, strategy in task.inputs} == {"HASH"}
+    assert sorted(uid for task in tasks for uid in task.uids) == ["cassandra-writer", "reading-versions"]
+    join = next(task for task in tasks if task.operators[0].startswith("Join"))
+    assert len(join.inputs) == 2
+
+
+def test_the_command_prints_the_operators_and_the_planner_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert explain.main(["plan", "--parallelism", "1", "--show", "operators,sql"]) == 0
+    out = capsys.readouterr().out
+    assert "OverAggregate(partitionBy=[kafka_partition]" in out and "versions by id" in out
+    assert "== Optimized Execution Plan ==" in out and "MiniBatchAssigner(interval=[1000ms]" in out
+
+
+def test_the_command_refuses_an_unknown_view() -> None:
+    with pytest.raises(SystemExit) as stopped:
+        explain.main(["plan", "--show", "tasks,graph"])
+    assert stopped.value.code == 2
+
+
+def row(kind: RowKind, hour: int, mean: float, count: int, before: float | None = None) -> tuple:
+    return kind, (hour * explain.HOUR_MS, "Bretagne", mean, count, before)
+
+
+def test_rows_are_read_as_the_cassandra_writer_applies_them() -> None:
+    rows = [
+        row(RowKind.INSERT, 13, 9.0, 1, 11.0),
+        row(RowKind.INSERT, 13, 9.0, 1, 10.0),
+        row(RowKind.UPDATE_BEFORE, 13, 9.0, 1, 11.0),
+        row(RowKind.INSERT, 10, 12.0, 1),
+        row(RowKind.DELETE, 10, 12.0, 1),
+    ]
+    # The UPDATE_BEFORE that follows the new row is skipped, not applied as a delete.
+    assert explain.upserted(rows) == {(13 * explain.HOUR_MS, "Bretagne"): (9.0, 1, 10.0)}
+    writes = explain.cassandra_writes(rows)
+    assert writes[2] == "-U -> skipped (UPDATE_BEFORE)"
+    assert writes[4] == "-D -> delete (10:00, Bretagne)"
+    assert writes[1] == "+I -> upsert (13:00, Bretagne): mean 9, readings 1, 3h before 10"
+
+
+def test_expected_rows_and_where_the_correction_starts() -> None:
+    hours = {hour: explain.utc_ms(f"2019-04-28 {hour:02d}:00:00") for hour in (10, 11, 13)}
+    assert explain.expected_state((R0, R1, R2, R3), True) == {
+        (hours[10], "Bretagne"): (11.0, 2, None),
+        (hours[11], "Bretagne"): (14.0, 1, None),
+        (hours[13], "Bretagne"): (9.0, 1, 11.0),
+    }
+    rows = [
+        (RowKind.INSERT, (hours[10], "Bretagne", 12.0, 1)), (RowKind.INSERT, (hours[11], "Bretagne", 14.0, 1)),
+        (RowKind.DELETE, (hours[10], "Bretagne", 12.0, 1)),
+    ]
+    assert explain.after_the_state(rows, explain.expected_state((R1, R2), False)) == 2
+    with pytest.raises(AssertionError):
+        explain.after_the_state(rows, {(hours[13], "Bretagne"): (9.0, 1)})
+
+
+def test_a_correction_moving_a_reading_to_the_next_hour(capsys: pytest.CaptureFixture[str]) -> None:
+    assert explain.main(["correction", "--pause", "3"]) == 0
+    report = capsys.readouterr().out
+    # The versions step retracts the old value from 10:00 and adds the new one to 11:00 ...
+    assert "caused by the correction:\n    -D (10:00, Bretagne, 12)\n    +I (11:00, Bretagne, 12.4)\n" in report
+    # ... and Cassandra ends with the rows of r0, r2, r3 and the corrected r1, 13:00 following 10:00.
+    assert report.rstrip().endswith(
+        "rows in Cassandra afterwards (both tables):\n"
+        "  10:00 Bretagne: mean 10, readings 1, 3h before null\n"
+        "  11:00 Bretagne: mean 13.2, readings 2, 3h before null\n"
+        "  13:00 Bretagne: mean 9, readings 1, 3h before 10"
+    )
