@@ -150,7 +150,8 @@ flink_env() { FLINK_CONF_DIR="$flink_conf_dir" FLINK_LOG_DIR="$VAR_DIR/flink/log
 
 flink_healthy() { "$PYTHON" -m infra.status --quiet flink; }
 
-flink_processes() { pgrep -f "StandaloneSessionClusterEntrypoint|TaskManagerRunner" 2>/dev/null | while read -r pid; do
+# pgrep finds nothing with status 1, which pipefail would turn into a failed `down`.
+flink_processes() { { pgrep -f "StandaloneSessionClusterEntrypoint|TaskManagerRunner" 2>/dev/null || true; } | while read -r pid; do
   grep -qa -- "$flink_conf_dir" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done; }
 
 flink_taskmanagers() { flink_processes | while read -r pid; do

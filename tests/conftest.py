@@ -39,7 +39,9 @@ def stack() -> Iterator[Settings]:
     subprocess.run([sys.executable, "-m", "infra.provision"], check=True, timeout=120)
     yield Settings.from_env()
     if not already_up and os.environ.get("IOT_KEEP_STACK") != "1":
-        stack_command("down", check=False)
+        stopped = stack_command("down", check=False)
+        if stopped.returncode != 0:
+            pytest.fail(f"scripts/stack.sh down failed, processes may be left:\n{stopped.stdout}\n{stopped.stderr}")
 
 
 @pytest.fixture
