@@ -543,6 +543,8 @@ FLINK_LOCAL_ONLY = {
     "rest.bind-address": "the operator's REST service",
     "rest.port": "the operator's REST service",
     "env.log.dir": "logs go to the console",
+    "env.java.opts.jobmanager": "a crash report of the local stack's JVMs, kept in var/ (a pod's goes to its console)",
+    "env.java.opts.taskmanager": "a crash report of the local stack's JVMs, kept in var/ (a pod's goes to its console)",
     "env.pid.dir": "one process per container",
     "parallelism.default": "spec.job.parallelism",
     "jobmanager.memory.process.size": "spec.jobManager.resource.memory",
