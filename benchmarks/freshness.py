@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import os
 import threading
 import time
 
@@ -26,9 +25,7 @@ from ingest.clock import Clock
 from ingest.kafka_clients import make_client
 from ingest.producer import Record, ReliableProducer
 from ingest.sensor_simulator import SensorSimulator
-from jobs.submit import JOBS, ROOT, flink_run_command, submit
 from readings.parser import epoch_ms_of
-from settings import Settings
 
 
 def send_steadily(run: PipelineRun, rate: float, seconds: float, acked: list[tuple[float, int]]) -> None:
@@ -76,12 +73,9 @@ def main() -> None:
     parser.add_argument("--parallelism", type=int, default=2)
     args = parser.parse_args()
 
-    run = PipelineRun.create(Settings.from_env(os.environ), "fresh", checkpoint_interval_s=None)
-    command = flink_run_command(JOBS["hourly"], "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), args.parallelism)
-    run.job_id = submit(command, ROOT / "var" / "flink" / "conf", run.env)
+    run = PipelineRun.create("fresh", checkpoint_interval_s=None)
+    run.submit(args.parallelism)
     try:
-        while run.job_state() != "RUNNING":
-            time.sleep(0.5)
         acked: list[tuple[float, int]] = []
         sender = threading.Thread(target=send_steadily, args=(run, args.rate, args.seconds, acked))
         sender.start()

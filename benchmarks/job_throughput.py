@@ -12,7 +12,6 @@ from the REST API, which shows where the time goes. Needs the local stack (make 
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,9 +19,8 @@ from datetime import datetime, timedelta, timezone
 
 from infra.pipeline_run import PipelineRun
 from ingest.loadgen import LoadJob, run_load
-from jobs.submit import JOBS, ROOT, flink_run_command, submit
+from jobs.submit import JOBS, ROOT
 from readings.parser import epoch_ms_of
-from settings import Settings
 
 VARIANTS = {"job": JOBS["hourly"], "job without Python UDF": ROOT / "benchmarks" / "job_without_python_udf.py"}
 
@@ -64,12 +62,9 @@ def sample_busy(run: PipelineRun, totals: dict[str, list[float]]) -> None:
 
 
 def measure(variant: str, count: int, parallelism: int) -> Measurement:
-    run = PipelineRun.create(Settings.from_env(os.environ), "bench", checkpoint_interval_s=None)
+    run = PipelineRun.create("bench", checkpoint_interval_s=None)
     print(f"[{variant}] pre-filling {count:,} readings in {prefill(run, count):.0f} s", flush=True)
-    command = flink_run_command(VARIANTS[variant], "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism)
-    run.job_id = submit(command, ROOT / "var" / "flink" / "conf", run.env)
-    while run.job_state() != "RUNNING":
-        time.sleep(0.5)
+    run.submit(parallelism, job=VARIANTS[variant])
     started = time.monotonic()
     busy: dict[str, list[float]] = defaultdict(list)
     try:

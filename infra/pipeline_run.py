@@ -11,6 +11,7 @@ import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -44,7 +45,7 @@ class PipelineRun:
     job_id: str | None = None
 
     @classmethod
-    def create(cls, base: Settings, prefix: str = "e2e", checkpoint_interval_s: int | None = 5) -> "PipelineRun":
+    def create(cls, prefix: str = "e2e", checkpoint_interval_s: int | None = 5) -> "PipelineRun":
         """Fresh topics, keyspace, job name and consumer group named ``<prefix>-<random tag>``;
         tests checkpoint every 5 s, benchmarks (``checkpoint_interval_s=None``) keep flink-conf's."""
         tag = f"{prefix}-{uuid.uuid4().hex[:10]}"
@@ -64,11 +65,11 @@ class PipelineRun:
         ensure_schema(run.settings.cassandra)
         return run
 
-    def submit(self, parallelism: int = 1, savepoint: str | None = None, **overrides: str) -> str:
+    def submit(self, parallelism: int = 1, savepoint: str | None = None, job: Path = JOBS["hourly"],
+               **overrides: str) -> str:
+        """``flink run`` of ``job`` with this run's settings (and ``overrides``); waits until it runs."""
         env = {**self.env, **overrides}
-        command = flink_run_command(
-            JOBS["hourly"], "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism, savepoint
-        )
+        command = flink_run_command(job, "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism, savepoint)
         self.job_id = submit(command, ROOT / "var" / "flink" / "conf", env)
         wait_for("the job to run", lambda: self.job_state(), lambda state: state == "RUNNING", 120)
         return self.job_id

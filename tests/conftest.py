@@ -53,7 +53,7 @@ def unique_name() -> str:
 @pytest.fixture
 def run(stack: Settings) -> Iterator[PipelineRun]:
     """A run of the whole pipeline with its own topics, keyspace and job, removed afterwards."""
-    pipeline = PipelineRun.create(stack)
+    pipeline = PipelineRun.create()
     yield pipeline
     pipeline.cancel()
     pipeline.drop()

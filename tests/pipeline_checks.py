@@ -17,6 +17,9 @@ from reconcile.sources import reconcile_run
 # time unless told otherwise, and the datasets correct readings older than that.
 REMEMBER_IDS_ALL_RUN = {"IOT_JOB_ID_RETENTION_EXTRA_SECONDS": str(2 * 24 * 3600)}
 
+# pytest's ``record_property``: where a test keeps its figures.
+Record = Callable[[str, object], None]
+
 
 def assert_tables_reach(run: PipelineRun, expected: ExpectedOutcome, timeout_s: float = 180) -> None:
     wait_for("the tables to equal the oracle", lambda: diff_tables(expected, run.table_rows()), lambda diff: not diff, timeout_s)
@@ -33,9 +36,6 @@ def assert_dead_letters(run: PipelineRun, expected: ExpectedOutcome) -> None:
                         lambda r: len(r) >= len(expected.rejected), 60)
     from_job = [record for record in (json.loads(value) for _, value in rejected) if record["stage"] == "job"]
     assert Counter(record["reason"] for record in from_job) == Counter(str(r.reason) for r in expected.rejected)
-
-
-Record = Callable[[str, object], None]
 
 
 def assert_exact(run: PipelineRun, sent: list[SentMessage], timeout_s: float = 180,

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.services
 @pytest.fixture
 def run(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineRun]:
     """A run of its own; the environment names it, so ``main()`` reconciles this run."""
-    pipeline = PipelineRun.create(stack)
+    pipeline = PipelineRun.create()
     for name, value in pipeline.env.items():
         if name.startswith("IOT_"):
             monkeypatch.setenv(name, value)
