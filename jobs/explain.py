@@ -63,7 +63,7 @@ def short_name(operator: str) -> str:
 
 
 def local_environment(parallelism: int):
-    """A local StreamExecutionEnvironment with the Kafka connector on its class path.
+    """A local StreamExecutionEnvironment with the Kafka connector and our JVM step on its class path.
 
     The jars go into the environment's ``pipeline.jars`` / ``pipeline.classpaths`` before the
     table environment is created, as ``flink run -j ... -C ...`` does for ``iot-submit``: the
@@ -72,12 +72,13 @@ def local_environment(parallelism: int):
     from pyflink.datastream import StreamExecutionEnvironment
 
     from jobs.submit import connector_classpath, connector_jar
+    from udfs.reading_versions import with_job_functions
 
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(parallelism)
     env.add_jars(connector_jar().as_uri())
     env.add_classpaths(*connector_classpath())
-    return env
+    return with_job_functions(env)
 
 
 def build_job(parallelism: int):
@@ -285,8 +286,9 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
 
     from jobs import hourly_region_means as job
     from settings import Settings
+    from udfs.reading_versions import with_job_functions
 
-    env = StreamExecutionEnvironment.get_execution_environment()
+    env = with_job_functions(StreamExecutionEnvironment.get_execution_environment())
     env.set_parallelism(1)
     env.disable_operator_chaining()
     t_env = StreamTableEnvironment.create(env)

@@ -23,7 +23,7 @@ from pyflink.table.expressions import col
 from settings import JobSettings, KafkaSettings, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
 from udfs.parse_and_locate import COLUMNS, READING, REJECTED, parse_and_locate_udf
-from udfs.reading_versions import CONTRIBUTION, LATE_READINGS, ReadingVersions, VersionRules
+from udfs.reading_versions import reading_versions, with_job_functions
 
 SOURCE = "sensor_readings"
 # Carried past the parse step for with_partition_watermark (and the record timestamp).
@@ -191,15 +191,10 @@ def located_readings(judged: Table) -> Table:
 
 def versioned_contributions(t_env: StreamTableEnvironment, readings: Table, job: JobSettings) -> tuple[Table, Table]:
     """Versions: the last message per id wins; returns (value changes, too-late readings)."""
-    rules = VersionRules(job.allowed_lateness_seconds * 1000, job.id_retention_ms)
-    versions = (
-        t_env.to_data_stream(readings)
-        .key_by(lambda reading: reading.id, key_type=Types.STRING())
-        .process(ReadingVersions(rules), output_type=CONTRIBUTION)
-        .uid("reading-versions")
-        .name("versions by id")
+    versions, late = reading_versions(
+        t_env.to_data_stream(readings), job.allowed_lateness_seconds * 1000, job.id_retention_ms
     )
-    late = versions.get_side_output(LATE_READINGS)
+    versions = versions.uid("reading-versions").name("versions by id")
     return t_env.from_changelog_stream(versions), t_env.from_data_stream(late).select(
         col("late_key").alias("k"), col("late_value").alias("v")
     )
@@ -291,7 +286,7 @@ def run(parse: ParseStep | None = None, argv: list[str] | None = None) -> None:
     parser.add_argument("--parallelism", type=int, help="default: IOT_JOB_PARALLELISM or the cluster's")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    env = StreamExecutionEnvironment.get_execution_environment()
+    env = with_job_functions(StreamExecutionEnvironment.get_execution_environment())
     parallelism = args.parallelism or settings.job.parallelism
     if parallelism:
         env.set_parallelism(parallelism)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs from nothing, and again only what changed:
 #   - .venv with our package and its test/benchmark extras (pip, from pyproject.toml)
-#   - the JVM pieces (Flink Kafka connector, Kafka broker, Cassandra) into build/lib (mvn, jvm/)
+#   - the JVM pieces (Flink Kafka connector, Kafka broker, Cassandra) into build/lib (mvn, jvm/),
+#     and the job's own JVM functions compiled from jvm/job-functions
 # Each step is skipped while the file it comes from is unchanged (stamps hold their sha256).
 set -euo pipefail
 
@@ -46,7 +47,7 @@ else
   log "Python packages up to date"
 fi
 
-if fresh jvm jvm/pom.xml jvm/*/pom.xml || [[ ! -d build/lib ]]; then
+if fresh jvm jvm/pom.xml jvm/*/pom.xml $(find jvm -name "*.java" | sort) || [[ ! -d build/lib ]]; then
   log "fetching JVM pieces from Maven Central (first time: about 2 minutes)"
   rm -rf build/lib
   (cd jvm && mvn -B -q package)

@@ -106,13 +106,17 @@ def test_kafka_connector_comes_from_the_jvm_project(stages: list[dockerfile.Stag
     assert pinned_in_dockerfile <= {connector_version}
 
 
-def test_connector_jar_lands_where_flink_and_iot_submit_look(stages: list[dockerfile.Stage]) -> None:
+def test_jvm_jars_land_where_flink_iot_submit_and_the_job_look(stages: list[dockerfile.Stage]) -> None:
     from jobs.submit import ROOT as submit_root
     from jobs.submit import connector_jar
+    from udfs.reading_versions import JOB_FUNCTIONS_JAR
 
     default_dir = inspect.signature(connector_jar).parameters["lib_dir"].default.relative_to(submit_root)
+    functions_dir = JOB_FUNCTIONS_JAR.parent.relative_to(submit_root)
     destinations = {item.destination for item in dockerfile.copies(stages[-1]) if item.stage == "connectors"}
-    assert destinations == {"/opt/flink/lib/", f"/opt/iot/{default_dir.as_posix()}/"}
+    assert destinations == {"/opt/flink/lib/", f"/opt/iot/{default_dir.as_posix()}/", f"/opt/iot/{functions_dir.as_posix()}/"}
+    build = " ".join(item.arguments for item in stages[0].instructions if item.keyword == "RUN")
+    assert "job-functions" in build
 
 
 def test_build_context_holds_what_the_image_needs(ignore_patterns: list, pyproject: dict[str, Any]) -> None:
@@ -123,6 +127,8 @@ def test_build_context_holds_what_the_image_needs(ignore_patterns: list, pyproje
         "flink-conf/config.yaml",
         "jvm/pom.xml",
         "jvm/flink-connectors/pom.xml",
+        "jvm/job-functions/pom.xml",
+        "jvm/job-functions/src/main/java/fr/iot/temperature/versions/ReadingVersions.java",
         "docker/flink/render_config.py",
         "geo/data/regions.geojson",
         *(f"{package}/__init__.py" for package in packages),

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from pyflink.common import Row, RowKind
 
-from tests.job.test_reading_versions import FakeMetrics
+from tests.job.fake_metrics import FakeMetrics
 from udfs import cassandra_writer
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, hour_of
 

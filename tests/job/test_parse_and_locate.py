@@ -12,7 +12,7 @@ import pytest
 
 from readings import ReadingParser
 from settings import ReadingRules
-from tests.job.test_reading_versions import FakeMetrics
+from tests.job.fake_metrics import FakeMetrics
 from udfs.parse_and_locate import (
     COLUMNS,
     READING,

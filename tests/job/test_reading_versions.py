@@ -1,174 +1,173 @@
-"""The version rules of PRODUCT.md section 3, and the keyed function that applies them."""
+"""The versions step (JVM, ``jvm/job-functions``): PRODUCT.md section 3's rules, then the step in a
+local Flink, exactly as the job builds it (``versioned_contributions``)."""
 
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
+from typing import Callable
 
 import pytest
 from pyflink.common import Row, RowKind
+from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
+from pyflink.table import StreamTableEnvironment, Table
 
-from udfs.reading_versions import (
-    HOUR_MS,
-    LATE_READINGS,
-    NO_WATERMARK,
-    Outcome,
-    ReadingVersions,
-    Version,
-    VersionRules,
-    changes,
-)
+from jobs import hourly_region_means as job
+from settings import JobSettings
+from udfs.reading_versions import with_job_functions
 
-RULES = VersionRules(allowed_lateness_ms=3 * HOUR_MS, retention_ms=3 * HOUR_MS + 30_000)
+HOUR_MS = 3_600_000
+LATENESS_MS = 3 * HOUR_MS
+RETENTION_MS = 3 * HOUR_MS + 30_000
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % HOUR_MS  # an hour boundary
+NO_WATERMARK = None
+COLUMNS = ["id", "event_ms", "lat", "lon", "temperature", "region", "watermark_ms"]
 
 
-def version(minutes: float, temperature: float = 20.0, region: str = "Bretagne") -> Version:
-    return Version(int(T0 + minutes * 60_000), 48.1, -1.7, temperature, region)
+@pytest.fixture(scope="module")
+def env() -> StreamExecutionEnvironment:
+    env = with_job_functions(StreamExecutionEnvironment.get_execution_environment())
+    env.set_parallelism(1)
+    return env
+
+
+@pytest.fixture(scope="module")
+def versions(env: StreamExecutionEnvironment):
+    """The Java package ``fr.iot.temperature.versions``, loaded from the job functions jar."""
+    return get_gateway().jvm.fr.iot.temperature.versions
+
+
+def version(versions, minutes: float, temperature: float = 20.0, region: str = "Bretagne"):
+    return versions.Version(int(T0 + minutes * 60_000), 48.1, -1.7, temperature, region)
 
 
 @pytest.mark.parametrize(
     ("previous", "new", "watermark", "expected"),
     [
-        (None, version(0), NO_WATERMARK, Outcome.NEW),
-        (None, version(0), T0 + 2 * HOUR_MS, Outcome.NEW),
-        (version(0), version(0), T0, Outcome.DUPLICATE),
-        (version(0), version(0, 21.0), T0, Outcome.CORRECTION),
-        (version(0), version(70, 21.0, "Normandie"), T0, Outcome.CORRECTION),
-        (None, version(0), T0 + 3 * HOUR_MS + 1, Outcome.TOO_LATE),
-        (version(0), version(200), T0 + 3 * HOUR_MS + 1, Outcome.REPLACES_TOO_LATE),
-        (version(0), version(0), T0 + 3 * HOUR_MS + 1, Outcome.TOO_LATE),
-        (version(0), version(1), T0 + 3 * HOUR_MS, Outcome.CORRECTION),
+        (None, (0,), NO_WATERMARK, "NEW"),
+        (None, (0,), T0 + 2 * HOUR_MS, "NEW"),
+        ((0,), (0,), T0, "DUPLICATE"),
+        ((0, 0.0), (0, -0.0), T0, "DUPLICATE"),  # equal as the oracle compares them
+        ((0,), (0, 21.0), T0, "CORRECTION"),
+        ((0,), (70, 21.0, "Normandie"), T0, "CORRECTION"),
+        (None, (0,), T0 + 3 * HOUR_MS + 1, "TOO_LATE"),
+        ((0,), (200,), T0 + 3 * HOUR_MS + 1, "REPLACES_TOO_LATE"),
+        ((0,), (0,), T0 + 3 * HOUR_MS + 1, "TOO_LATE"),
+        ((0,), (1,), T0 + 3 * HOUR_MS, "CORRECTION"),
     ],
 )
-def test_judge(previous: Version | None, new: Version, watermark: int, expected: Outcome) -> None:
-    assert RULES.judge(previous, new, watermark) is expected
+def test_judge(versions, previous: tuple | None, new: tuple, watermark: int | None, expected: str) -> None:
+    rules = versions.VersionRules(LATENESS_MS, RETENTION_MS)
+    before = None if previous is None else version(versions, *previous)
+    at = versions.VersionRules.NO_WATERMARK if watermark is None else watermark
+    assert rules.judge(before, version(versions, *new), at).name() == expected
 
 
-def test_hour_is_the_utc_hour_start() -> None:
-    assert version(59.99).hour_ms == T0
-    assert version(60).hour_ms == T0 + HOUR_MS
+def test_hour_is_the_utc_hour_start(versions) -> None:
+    assert version(versions, 59.99).hourMs() == T0
+    assert version(versions, 60).hourMs() == T0 + HOUR_MS
+    assert versions.Version(-1, 0.0, 0.0, 0.0, "x").hourMs() == -HOUR_MS
 
 
-def test_ids_are_forgotten_after_the_retention_on_a_minute_boundary() -> None:
-    moment = RULES.forget_at(version(0))
-    assert moment >= version(0).event_ms + RULES.retention_ms
+def test_ids_are_forgotten_after_the_retention_on_a_minute_boundary(versions) -> None:
+    rules = versions.VersionRules(LATENESS_MS, RETENTION_MS)
+    moment = rules.forgetAt(version(versions, 0))
+    assert T0 + RETENTION_MS <= moment < T0 + RETENTION_MS + 60_000
     assert moment % 60_000 == 0
 
 
-def test_a_correction_retracts_the_old_value_and_adds_the_new() -> None:
-    old, new = version(0, 20.0), version(70, 22.0, "Normandie")
-    rows = list(changes("r1", old, new, Outcome.CORRECTION, T0))
-    assert [(row.get_row_kind(), tuple(row)) for row in rows] == [
-        (RowKind.DELETE, (T0, "Bretagne", 20.0)),
-        (RowKind.INSERT, (T0 + HOUR_MS, "Normandie", 22.0)),
-    ]
-
-
-def test_duplicates_change_nothing() -> None:
-    assert list(changes("r1", version(0), version(0), Outcome.DUPLICATE, T0)) == []
-
-
-@pytest.mark.parametrize("outcome", [Outcome.TOO_LATE, Outcome.REPLACES_TOO_LATE])
-def test_too_late_versions_go_to_the_late_topic_with_the_watermark(outcome: Outcome) -> None:
-    [(tag, row)] = list(changes("r1", version(0), version(5), outcome, T0 + 4 * HOUR_MS))
-    assert tag is LATE_READINGS
-    assert row[0] == "r1"
-    value = json.loads(row[1])
-    assert value["reason"] == "too_late"
-    assert value["id"] == "r1"
-    assert value["temperature"] == 20.0
-    assert value["timestamp"] == "2023-11-14T22:05:00.000Z"
-    assert value["watermark"] == "2023-11-15T02:00:00.000Z"
-
-
-class FakeState:
-    def __init__(self) -> None:
-        self.stored = None
-
-    def value(self):
-        return self.stored
-
-    def update(self, value) -> None:
-        self.stored = value
-
-    def clear(self) -> None:
-        self.stored = None
-
-
-class FakeCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def inc(self, n: int = 1) -> None:
-        self.count += n
-
-
-class FakeMetrics:
-    def __init__(self) -> None:
-        self.counters: dict[str, FakeCounter] = {}
-
-    def add_group(self, name: str) -> "FakeMetrics":
-        return self
-
-    def counter(self, name: str) -> FakeCounter:
-        return self.counters.setdefault(name, FakeCounter())
-
-
-class FakeTimers:
-    def __init__(self, watermark: int) -> None:
-        self.watermark = watermark
-        self.registered: list[int] = []
-
-    def current_watermark(self) -> int:
-        return self.watermark
-
-    def register_event_time_timer(self, timestamp: int) -> None:
-        self.registered.append(timestamp)
-
-
-def opened_function() -> tuple[ReadingVersions, FakeState, FakeMetrics]:
-    function = ReadingVersions(RULES)
-    state, metrics = FakeState(), FakeMetrics()
-    function.open(SimpleNamespace(get_state=lambda descriptor: state, get_metrics_group=lambda: metrics))
-    return function, state, metrics
-
-
-def message(minutes: float, temperature: float = 20.0, watermark: int | None = T0) -> Row:
+def reading(reading_id: str, minutes: float, temperature: float = 20.0, region: str = "Bretagne",
+            watermark: int | None = T0) -> Row:
     """A located reading as the versions step gets it, with its partition's watermark."""
-    v = version(minutes, temperature)
-    return Row(id="r1", event_ms=v.event_ms, lat=v.lat, lon=v.lon, temperature=v.temperature, region=v.region,
-               watermark_ms=watermark)
+    return Row(reading_id, int(T0 + minutes * 60_000), 48.1, -1.7, temperature, region, watermark)
 
 
-def test_keyed_function_keeps_the_winner_and_counts_outcomes() -> None:
-    function, state, metrics = opened_function()
-    timers = FakeTimers(T0)
-    ctx = SimpleNamespace(timer_service=lambda: timers)
-    assert [r.get_row_kind() for r in function.process_element(message(0), ctx)] == [RowKind.INSERT]
-    assert list(function.process_element(message(0), ctx)) == []
-    corrected = list(function.process_element(message(10, 25.0), ctx))
-    assert [r.get_row_kind() for r in corrected] == [RowKind.DELETE, RowKind.INSERT]
-    assert Version(*state.value()).temperature == 25.0
-    [(tag, _)] = list(function.process_element(message(20, 30.0, T0 + 5 * HOUR_MS), ctx))
-    assert tag is LATE_READINGS
-    assert {name: c.count for name, c in metrics.counters.items() if c.count} == {
-        "versions_new": 1, "versions_duplicate": 1, "versions_correction": 1, "versions_too_late": 1,
+def versioned(env: StreamExecutionEnvironment, readings: Callable[[StreamTableEnvironment], Table]) -> tuple[list[tuple], list[dict]]:
+    """The step's (value changes with their kinds, late records) for the readings table built by ``readings``."""
+    t_env = StreamTableEnvironment.create(env)
+    settings = JobSettings(allowed_lateness_seconds=LATENESS_MS // 1000)
+    contributions, late = job.versioned_contributions(t_env, readings(t_env), settings)
+    with contributions.execute().collect() as rows:
+        changes = [(row.get_row_kind(), (row[0] - T0) // 60_000, row[1], row[2]) for row in rows]
+    with late.execute().collect() as rows:
+        records = [json.loads(row[1]) | {"key": row[0]} for row in rows]
+    return changes, records
+
+
+def sql_literal(value: object) -> str:
+    if value is None:
+        return "CAST(NULL AS BIGINT)"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return f"CAST({value!r} AS {'DOUBLE' if isinstance(value, float) else 'BIGINT'})"
+
+
+def readings_at(rows: list[Row], per_second: int = 1000):
+    """The rows as a table with an event-time watermark, emitted ``per_second`` (a datagen
+    sequence picks them): at 1 a second, watermarks (every 200 ms) pass between them, so the
+    event-time timers of the rows before have fired when the next one comes."""
+    def build(t_env: StreamTableEnvironment) -> Table:
+        table = f"readings_{id(rows)}_{per_second}"
+        columns = ", ".join(
+            f"CASE n {' '.join(f'WHEN {i} THEN {sql_literal(row[c])}' for i, row in enumerate(rows, 1))} END AS {name}"
+            for c, name in enumerate(COLUMNS)
+        )
+        t_env.execute_sql(
+            f"CREATE TEMPORARY TABLE {table} ("
+            f" n INT, ts AS TO_TIMESTAMP_LTZ(CASE n {' '.join(f'WHEN {i} THEN {row[1]}' for i, row in enumerate(rows, 1))} END, 3),"
+            f" WATERMARK FOR ts AS ts"
+            f") WITH ('connector' = 'datagen', 'rows-per-second' = '{per_second}',"
+            f" 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '{len(rows)}')"
+        )
+        return t_env.sql_query(f"SELECT {columns} FROM {table}")
+    return build
+
+
+def test_new_duplicate_correction_and_late_versions(env: StreamExecutionEnvironment) -> None:
+    changes, late = versioned(env, readings_at([
+        reading("a", 0, 20.0),
+        reading("a", 0, 20.0),                                # exact duplicate: nothing
+        reading("a", 70, 22.0, "Normandie"),                  # moves to the next hour and another region
+        reading("b", 5, 18.0),
+        reading("c", 0, 15.0, watermark=T0 + 4 * HOUR_MS),    # too late itself
+        reading("b", 250, 19.0, watermark=T0 + 4 * HOUR_MS),  # replaces a version older than the horizon
+        reading("d", 0, 11.0, watermark=None),                # before its partition had a watermark
+    ]))
+    assert changes == [
+        (RowKind.INSERT, 0, "Bretagne", 20.0),
+        (RowKind.DELETE, 0, "Bretagne", 20.0),
+        (RowKind.INSERT, 60, "Normandie", 22.0),
+        (RowKind.INSERT, 0, "Bretagne", 18.0),
+        (RowKind.INSERT, 0, "Bretagne", 11.0),
+    ]
+    assert [(r["key"], r["id"], r["temperature"]) for r in late] == [("c", "c", 15.0), ("b", "b", 19.0)]
+    assert {k: v for k, v in late[0].items() if k != "key"} == {
+        "id": "c", "timestamp": "2023-11-14T22:00:00.000Z", "lat": 48.1, "lon": -1.7, "temperature": 15.0,
+        "region": "Bretagne", "watermark": "2023-11-15T02:00:00.000Z", "reason": "too_late",
+        "detail": "its event time is older than watermark minus allowed lateness",
     }
-    assert timers.registered == [RULES.forget_at(version(0)), RULES.forget_at(version(10))]
+    assert late[1]["detail"] == "the version it would replace is older than watermark minus allowed lateness"
 
 
-def test_a_message_without_a_partition_watermark_is_never_late() -> None:
-    function, state, _ = opened_function()
-    ctx = SimpleNamespace(timer_service=lambda: FakeTimers(T0 + 9 * HOUR_MS))  # Flink's own is not used
-    [row] = list(function.process_element(message(0, watermark=None), ctx))
-    assert row.get_row_kind() == RowKind.INSERT and state.value() is not None
+def test_ids_are_json_escaped_in_late_records(env: StreamExecutionEnvironment) -> None:
+    odd = 'q"\\\n\t\x01é'
+    _, late = versioned(env, readings_at([reading(odd, 0, watermark=T0 + 4 * HOUR_MS)]))
+    assert [(r["key"], r["id"]) for r in late] == [(odd, odd)]
 
 
-def test_timer_forgets_only_the_version_it_was_set_for() -> None:
-    function, state, _ = opened_function()
-    state.update(Row(*version(60)))
-    list(function.on_timer(RULES.forget_at(version(0)), None))
-    assert state.value() is not None
-    list(function.on_timer(RULES.forget_at(version(60)), None))
-    assert state.value() is None
+def test_an_id_is_forgotten_once_the_watermark_passes_its_retention(env: StreamExecutionEnvironment) -> None:
+    changes, _ = versioned(env, readings_at([
+        reading("a", 0, 20.0, watermark=None),
+        reading("c", 599, 10.0, watermark=None),
+        reading("b", 600, 12.0, watermark=None),  # its watermark passes a's retention, not c's
+        reading("a", 1, 25.0, watermark=None),    # a was forgotten: counted as new
+        reading("c", 599, 30.0, watermark=None),  # c was kept: a correction
+    ], per_second=1))
+    assert changes == [
+        (RowKind.INSERT, 0, "Bretagne", 20.0),
+        (RowKind.INSERT, 540, "Bretagne", 10.0),
+        (RowKind.INSERT, 600, "Bretagne", 12.0),
+        (RowKind.INSERT, 0, "Bretagne", 25.0),
+        (RowKind.DELETE, 540, "Bretagne", 10.0),
+        (RowKind.INSERT, 540, "Bretagne", 30.0),
+    ]

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 import pytest
+from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
 
 from geo import RegionIndex
 from ingest.api_client import SensorApiClient
@@ -30,7 +32,9 @@ from settings import IngestSettings, KafkaSettings, ReadingRules
 from tests.bad_inputs import ACCEPTED, JUDGED_AT, RESPONSE_LIMIT_BYTES, BadInput, array, catalogue, kafka_messages, reading
 from tests.ingest.conftest import FakeClock, FakeDeliveryClient, serving
 from udfs.parse_and_locate import READING, parse_and_locate_batch
-from udfs.reading_versions import HOUR_MS, NO_WATERMARK, Outcome, Version, VersionRules
+from udfs.reading_versions import with_job_functions
+
+HOUR_MS = 3_600_000
 
 CATALOGUE = catalogue()
 KINDS = [pytest.param(entry, id=entry.kind) for entry in CATALOGUE]
@@ -206,12 +210,15 @@ def test_the_job_keeps_every_good_reading_among_all_bad_kinds(regions: RegionInd
 
 
 def test_an_exact_duplicate_counts_once(regions: RegionIndex) -> None:
+    """Both copies parse to equal versions, which the versions step (JVM) judges a duplicate."""
     [duplicate] = [entry for entry in CATALOGUE if entry.kind == "exact_duplicate"]
     message = duplicate.message or b""
     batch = parse_and_locate_batch(
         [message, message], [epoch_ms_of(JUDGED_AT)] * 2, ReadingParser(ReadingRules()), regions, JUDGED_AT
     )
-    first, second = (Version(row[2], row[3], row[4], row[5], row[6]) for row in batch.rows)
-    rules = VersionRules(allowed_lateness_ms=3 * HOUR_MS, retention_ms=3 * HOUR_MS + 30_000)
-    assert rules.judge(None, first, NO_WATERMARK) is Outcome.NEW
-    assert rules.judge(first, second, NO_WATERMARK) is Outcome.DUPLICATE
+    with_job_functions(StreamExecutionEnvironment.get_execution_environment())
+    versions = get_gateway().jvm.fr.iot.temperature.versions
+    first, second = (versions.Version(row[2], row[3], row[4], row[5], row[6]) for row in batch.rows)
+    rules = versions.VersionRules(3 * HOUR_MS, 3 * HOUR_MS + 30_000)
+    assert rules.judge(None, first, versions.VersionRules.NO_WATERMARK).name() == "NEW"
+    assert rules.judge(first, second, versions.VersionRules.NO_WATERMARK).name() == "DUPLICATE"
