@@ -71,9 +71,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=180, help="how long to send")
     parser.add_argument("--warm-up", type=float, default=30, help="seconds left out of the figures")
     parser.add_argument("--parallelism", type=int, default=2)
+    parser.add_argument("--checkpoint-interval", type=int, help="seconds (default: the job's, IOT_JOB_CHECKPOINT_INTERVAL_SECONDS)")
     args = parser.parse_args()
 
-    run = PipelineRun.create("fresh", checkpoint_interval_s=None)
+    run = PipelineRun.create("fresh", checkpoint_interval_s=args.checkpoint_interval)
     run.submit(args.parallelism)
     try:
         acked: list[tuple[float, int]] = []

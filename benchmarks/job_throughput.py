@@ -4,7 +4,9 @@ For each variant (the job, and the same job with its Python UDF replaced by SQL)
 pre-fill a fresh topic with ``--count`` valid readings (iot-loadgen's generator), submit the
 variant with ``flink run`` at ``--parallelism``, and time from RUNNING until the Cassandra
 tables count every reading. While it runs, the busy time of each operator chain is sampled
-from the REST API, which shows where the time goes. Needs the local stack (make up).
+from the REST API, and the CPU time of each kind of process (Flink's JVM, the Python workers,
+Kafka, Cassandra) is read from /proc, which together show where the time goes. Needs the local
+stack (make up).
 
     .venv/bin/python benchmarks/job_throughput.py --count 1000000 --parallelism 2
 """
@@ -17,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from process_cpu import cpu_seconds_by_role, spent_since  # beside this script
 from infra.pipeline_run import PipelineRun
 from ingest.loadgen import LoadJob, run_load
 from jobs.submit import JOBS, ROOT
@@ -31,6 +34,7 @@ class Measurement:
     readings: int
     seconds: float
     busy_share: dict[str, float]
+    cpu_seconds: dict[str, float]
 
     @property
     def rate(self) -> float:
@@ -64,6 +68,7 @@ def sample_busy(run: PipelineRun, totals: dict[str, list[float]]) -> None:
 def measure(variant: str, count: int, parallelism: int) -> Measurement:
     run = PipelineRun.create("bench", checkpoint_interval_s=None)
     print(f"[{variant}] pre-filling {count:,} readings in {prefill(run, count):.0f} s", flush=True)
+    cpu_before = cpu_seconds_by_role()
     run.submit(parallelism, job=VARIANTS[variant])
     started = time.monotonic()
     busy: dict[str, list[float]] = defaultdict(list)
@@ -73,10 +78,11 @@ def measure(variant: str, count: int, parallelism: int) -> Measurement:
             print(f"[{variant}] {done:,} / {count:,} counted after {time.monotonic() - started:.0f} s", flush=True)
             time.sleep(5)
         seconds = time.monotonic() - started
+        cpu = spent_since(cpu_before, cpu_seconds_by_role())
     finally:
         run.cancel()
         run.drop()
-    return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v})
+    return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v}, cpu)
 
 
 def main() -> None:
@@ -91,6 +97,10 @@ def main() -> None:
         print(f"  {result.variant:<24} {result.seconds:8.1f} s  {result.rate:10,.0f} readings/s")
         for name, share in sorted(result.busy_share.items(), key=lambda item: -item[1]):
             print(f"      busy {share:6.1%}  {name[:110]}")
+        total = sum(result.cpu_seconds.values())
+        print(f"      CPU {total:.0f} s of {2 * result.seconds:.0f} s on 2 cores, by process (µs per reading):")
+        for role, spent in sorted(result.cpu_seconds.items(), key=lambda item: -item[1]):
+            print(f"      cpu {spent / total:6.1%}  {role:<24} {spent * 1e6 / result.readings:8.1f}")
     if len(results) == 2:
         print(f"  ratio job / job without Python UDF: {results[0].rate / results[1].rate:.2f}")
 

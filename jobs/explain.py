@@ -72,7 +72,7 @@ def local_environment(parallelism: int):
     from pyflink.datastream import StreamExecutionEnvironment
 
     from jobs.submit import connector_classpath, connector_jar
-    from udfs.reading_versions import with_job_functions
+    from udfs.jvm_functions import with_job_functions
 
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(parallelism)
@@ -286,7 +286,7 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
 
     from jobs import hourly_region_means as job
     from settings import Settings
-    from udfs.reading_versions import with_job_functions
+    from udfs.jvm_functions import with_job_functions
 
     env = with_job_functions(StreamExecutionEnvironment.get_execution_environment())
     env.set_parallelism(1)

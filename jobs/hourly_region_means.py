@@ -17,13 +17,14 @@ from typing import Callable
 
 from pyflink.common import Types
 from pyflink.datastream import DataStream, StreamExecutionEnvironment
-from pyflink.table import Schema, StreamTableEnvironment, Table
+from pyflink.table import Schema, StreamTableEnvironment, Table, TableEnvironment
 from pyflink.table.expressions import col
 
-from settings import JobSettings, KafkaSettings, Settings
+from settings import JobSettings, KafkaSettings, ReadingRules, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
 from udfs.parse_and_locate import COLUMNS, READING, REJECTED, parse_and_locate_udf
-from udfs.reading_versions import reading_versions, with_job_functions
+from udfs.jvm_functions import EVENT_TIME_FUNCTION, with_job_functions
+from udfs.reading_versions import reading_versions
 
 SOURCE = "sensor_readings"
 # Carried past the parse step for with_partition_watermark (and the record timestamp).
@@ -31,34 +32,26 @@ PARTITION_ORDER_COLUMNS = ["kafka_partition", "event_time"]
 HOUR_MS = 3_600_000
 
 
-def event_time_expression(future_margin_s: float) -> str:
-    """SQL for the watermark's time attribute, parsed from the payload's ``timestamp`` text.
+EVENT_TIME = "reading_event_time"
+
+
+def event_time_expression(rules: ReadingRules) -> str:
+    """SQL for the watermark's time attribute: the JVM function ``ReadingEventTime``, once per message.
 
     The watermark has to be declared on the source to be tracked per Kafka partition, before any
-    Python runs, so this is plain SQL: the first 19 characters as a local time in the session
-    zone (``table.local-time-zone`` = the readings' zone), shifted by a ``Z`` or ``+hh:mm``
-    suffix. Unparseable or future stamps (judged against the Kafka timestamp) get the epoch, so
-    they never move the watermark; the Python parser gives the exact event time used for hours.
+    Python runs. The function reads the payload's ``timestamp`` with the Python parser's rules
+    (naive times in ``IOT_RULES_TIMEZONE``) to the second; a message without a readable one, or
+    with one beyond the future margin of its Kafka timestamp, gets the epoch, so it never moves
+    the watermark. (It replaced an SQL expression of JSON_VALUE, regular expressions and
+    TO_TIMESTAMP that parsed each message a dozen times and took most of the source's time.)
     """
-    text = "JSON_VALUE(CAST(payload AS STRING), '$.timestamp')"
-    local = f"TO_TIMESTAMP(REPLACE(SUBSTRING({text} FROM 1 FOR 19), 'T', ' '))"
-    offset = f"REGEXP_EXTRACT({text}, '([+-])(\\d\\d):?(\\d\\d)$', {{group}})"
-    offset_minutes = (
-        f"(CASE WHEN {offset.format(group=1)} = '-' THEN -1 ELSE 1 END)"
-        f" * (CAST({offset.format(group=2)} AS INT) * 60 + CAST({offset.format(group=3)} AS INT))"
-    )
-    utc_seconds = f"TIMESTAMPDIFF(SECOND, TIMESTAMP '1970-01-01 00:00:00', {local})"
-    instant = (
-        f"CASE WHEN {text} LIKE '%Z' THEN TO_TIMESTAMP_LTZ({utc_seconds}, 0)"
-        f" WHEN {offset.format(group=0)} <> '' THEN TO_TIMESTAMP_LTZ({utc_seconds} - 60 * {offset_minutes}, 0)"
-        f" ELSE CAST({local} AS TIMESTAMP_LTZ(3)) END"
-    )
-    margin_ms = int(future_margin_s * 1000)
-    return (
-        f"CAST(CASE WHEN {local} IS NULL"
-        f" OR ({instant}) > TIMESTAMPADD(SECOND, {margin_ms // 1000}, kafka_timestamp)"
-        f" THEN TO_TIMESTAMP_LTZ(0, 3) ELSE ({instant}) END AS TIMESTAMP_LTZ(3))"
-    )
+    zone = rules.timezone.replace("'", "''")
+    margin_ms = round(rules.future_margin_seconds * 1000)
+    return f"{EVENT_TIME}(payload, kafka_timestamp, '{zone}', CAST({margin_ms} AS BIGINT))"
+
+
+def register_event_time(t_env: TableEnvironment) -> None:
+    t_env.create_java_temporary_system_function(EVENT_TIME, EVENT_TIME_FUNCTION)
 
 
 # The connector jar relocates the Kafka client, so the JAAS login module goes by its shaded name.
@@ -81,13 +74,13 @@ def kafka_connection_options(kafka: KafkaSettings) -> str:
     return ",\n          ".join(f"'{key}' = '{value.replace(chr(39), chr(39) * 2)}'" for key, value in options.items())
 
 
-def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, future_margin_s: float) -> str:
+def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, rules: ReadingRules) -> str:
     return f"""
         CREATE TABLE {SOURCE} (
           payload BYTES,
           kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
           kafka_partition INT METADATA FROM 'partition' VIRTUAL,
-          event_time AS {event_time_expression(future_margin_s)},
+          event_time AS {event_time_expression(rules)},
           WATERMARK FOR event_time AS event_time - INTERVAL '{job.out_of_orderness_seconds}' SECOND
         ) WITH (
           'connector' = 'kafka',
@@ -123,7 +116,8 @@ def dead_letter_sink_ddl(table: str, topic: str, kafka: KafkaSettings, job: JobS
 
 def kafka_source(t_env: StreamTableEnvironment, settings: Settings) -> Table:
     """Source: raw messages of ``sensor.readings`` with an event-time watermark per partition."""
-    t_env.execute_sql(kafka_source_ddl(settings.kafka, settings.job, settings.rules.future_margin_seconds))
+    register_event_time(t_env)
+    t_env.execute_sql(kafka_source_ddl(settings.kafka, settings.job, settings.rules))
     return t_env.from_path(SOURCE)
 
 

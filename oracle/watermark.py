@@ -1,11 +1,12 @@
 """The event time one message offers the watermark, read the way the job's source reads it.
 
-The job declares its watermark in SQL on the Kafka source, before any Python runs
-(``jobs.hourly_region_means.event_time_expression``): ``JSON_VALUE(payload, '$.timestamp')``
-parsed as a time, the epoch when it does not parse or lies beyond the future margin. So a
-message moves the watermark whenever its ``timestamp`` reads, whatever else is wrong with it
-(a missing field, a string temperature, a point at sea), and never when the text is not
-strict JSON: Flink's JSON functions refuse ``NaN`` and ``Infinity`` literals, as orjson does.
+The job declares its watermark on the Kafka source, before any Python runs
+(``jobs.hourly_region_means.event_time_expression``, the JVM function ``ReadingEventTime``): the
+payload's top-level ``timestamp`` string read with the parser's rules, the epoch when it does not
+read or lies beyond the future margin. So a message moves the watermark whenever its
+``timestamp`` reads, whatever else is wrong with it (a missing field, a string temperature, a
+point at sea), and never when the text is not strict JSON (``NaN`` and ``Infinity`` literals are
+refused, as orjson does). ``tests/job/test_job_steps.py`` holds both to the same answers.
 """
 
 from __future__ import annotations

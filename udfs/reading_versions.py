@@ -6,25 +6,13 @@ means. A new reading adds one value, a correction retracts the old value (from i
 region) and adds the new one, an exact duplicate changes nothing, and a version that comes too
 late changes nothing and goes to the late topic. It was a Python ``KeyedProcessFunction`` first;
 every state read and timer crossed PyFlink's gRPC boundary, which made it the job's bottleneck
-(docs/benchmarks.md). The oracle (``oracle/hourly_means.py``) states the same rules in Python.
+(docs/benchmarks.md); the environment needs ``udfs.jvm_functions.with_job_functions``. The oracle (``oracle/hourly_means.py``) states the same rules in Python.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pyflink.datastream import DataStream, StreamExecutionEnvironment
+from pyflink.datastream import DataStream
 from pyflink.java_gateway import get_gateway
-
-JOB_FUNCTIONS_JAR = Path(__file__).resolve().parent.parent / "build" / "lib" / "job-functions" / "iot-job-functions.jar"
-
-
-def with_job_functions(env: StreamExecutionEnvironment, jar: Path = JOB_FUNCTIONS_JAR) -> StreamExecutionEnvironment:
-    """Load the JVM step in this client and ship its jar with the job (``pipeline.jars``)."""
-    if not jar.is_file():
-        raise FileNotFoundError(f"no job functions jar at {jar}: run scripts/bootstrap.sh")
-    env.add_jars(jar.as_uri())
-    return env
 
 
 def reading_versions(readings: DataStream, allowed_lateness_ms: int, retention_ms: int) -> tuple[DataStream, DataStream]:

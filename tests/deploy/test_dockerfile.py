@@ -109,7 +109,7 @@ def test_kafka_connector_comes_from_the_jvm_project(stages: list[dockerfile.Stag
 def test_jvm_jars_land_where_flink_iot_submit_and_the_job_look(stages: list[dockerfile.Stage]) -> None:
     from jobs.submit import ROOT as submit_root
     from jobs.submit import connector_jar
-    from udfs.reading_versions import JOB_FUNCTIONS_JAR
+    from udfs.jvm_functions import JOB_FUNCTIONS_JAR
 
     default_dir = inspect.signature(connector_jar).parameters["lib_dir"].default.relative_to(submit_root)
     functions_dir = JOB_FUNCTIONS_JAR.parent.relative_to(submit_root)

@@ -11,51 +11,80 @@ from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.table import EnvironmentSettings, StreamTableEnvironment, TableEnvironment
 
 from jobs import hourly_region_means as job
-from readings.timestamps import epoch_ms, zone_of
-from settings import JobSettings, KafkaSettings, Settings
+from oracle.watermark import watermark_time_ms
+from settings import JobSettings, KafkaSettings, ReadingRules, Settings
+from tests.bad_inputs import kafka_messages
+from udfs.jvm_functions import job_functions_jar
 
 HOUR_MS = 3_600_000
-KAFKA_TS = "2019-02-20 00:00:00"
+KAFKA_MS = int(datetime(2019, 2, 20, tzinfo=timezone.utc).timestamp() * 1000)
+UTC_RULES = ReadingRules(timezone="UTC", future_margin_seconds=600)
+
+
+PARIS = ReadingRules(timezone="Europe/Paris", future_margin_seconds=600)
 
 
 @pytest.fixture(scope="module")
 def batch_env() -> TableEnvironment:
     t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
-    t_env.get_config().set("table.local-time-zone", "UTC")
+    t_env.get_config().set("pipeline.jars", job_functions_jar().as_uri())
+    job.register_event_time(t_env)
     return t_env
 
 
-def sql_event_times(t_env: TableEnvironment, stamps: list[str]) -> list[int]:
-    """Epoch ms of the watermark's time attribute for each ``timestamp`` text."""
-    values = ", ".join(f"('{json.dumps({'timestamp': stamp})}')" for stamp in stamps)
-    expression = job.event_time_expression(future_margin_s=600)
+def sql_event_times(t_env: TableEnvironment, payloads: list[bytes], rules: ReadingRules) -> list[int]:
+    """Epoch ms of the watermark's time attribute for each payload, read at ``KAFKA_TS`` UTC."""
+    values = ", ".join(f"({n}, X'{payload.hex()}')" for n, payload in enumerate(payloads))
     query = (
-        f"SELECT CAST(UNIX_TIMESTAMP(CAST({expression} AS STRING)) AS BIGINT) * 1000 AS ms, n FROM ("
-        f"SELECT CAST(s AS BYTES) AS payload, TO_TIMESTAMP_LTZ('{KAFKA_TS}', 'yyyy-MM-dd HH:mm:ss') AS kafka_timestamp, "
-        f"ROW_NUMBER() OVER (ORDER BY s) AS n FROM (VALUES {values}) AS v(s))"
+        f"SELECT n, TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), {job.event_time_expression(rules)}) FROM ("
+        f"SELECT n, CAST(p AS BYTES) AS payload, TO_TIMESTAMP_LTZ({KAFKA_MS}, 3) AS kafka_timestamp "
+        f"FROM (VALUES {values}) AS v(n, p))"
     )
-    by_text = {}
+    by_n = {}
     with t_env.execute_sql(query).collect() as rows:
-        ordered = sorted((stamp for stamp in stamps), key=lambda s: json.dumps({"timestamp": s}))
-        for row in rows:
-            by_text[ordered[row[1] - 1]] = row[0]
-    return [by_text[stamp] for stamp in stamps]
+        for n, seconds in rows:
+            by_n[n] = seconds * 1000
+    return [by_n[n] for n in range(len(payloads))]
 
 
-def test_watermark_time_matches_the_python_parser(batch_env: TableEnvironment) -> None:
-    stamps = ["2019-02-19 14:02:10", "2019-02-19T14:02:10Z", "2019-02-19T14:02:10+02:00", "2019-02-19T14:02:10-05:30", "2019-02-19T14:02:10.123Z"]
-    expected = [epoch_ms(stamp, zone_of("UTC")) // 1000 * 1000 for stamp in stamps]
-    assert sql_event_times(batch_env, stamps) == expected
+def oracle_event_times(payloads: list[bytes], rules: ReadingRules) -> list[int]:
+    """What the oracle says each payload offers the watermark (none: the epoch, which never moves it)."""
+    return [watermark_time_ms(payload, KAFKA_MS, rules) or 0 for payload in payloads]
 
 
-def test_unparseable_and_future_stamps_never_move_the_watermark(batch_env: TableEnvironment) -> None:
-    assert sql_event_times(batch_env, ["garbage", "2019-02-19 25:00:00", "2019-02-20 00:11:00", "2019-02-20 00:09:00"]) == [
-        0, 0, 0, int(datetime(2019, 2, 20, 0, 9, tzinfo=timezone.utc).timestamp() * 1000),
+def stamped(stamp: object) -> bytes:
+    return json.dumps({"id": "r", "timestamp": stamp, "lat": 48.1, "lon": -1.7, "temperature": 9.5}).encode()
+
+
+STAMPS = [
+    "2019-02-19 14:02:10", "2019-02-19T14:02:10", "2019-02-19T14:02:10Z", "2019-02-19T14:02:10+02:00",
+    "2019-02-19T14:02:10-05:30", "2019-02-19T14:02:10+0200", "2019-02-19T14:02:10+02", "2019-02-19T14:02:10.123Z",
+    "2019-02-19T14:02:10.9999999Z", "2019-02-19T14:02:10,5Z", "2019-02-19T14:02Z", "2019-02-19 14:02",
+    "2019-03-31 02:30:00",  # skipped by the spring change in Paris: does not exist
+    "2019-10-27 02:30:00",  # twice in the autumn: the first
+    "2019-02-19T23:59:59+23:59", "2019-02-19T14:02:10+24:00", "2019-02-19T14:02:10+01:75",
+    "2019-02-30 10:00:00", "2019-02-19 24:00:00", "2019-02-19 14:60:00", "1969-12-31T23:59:59.5Z",
+    "2019-02-19 14:02:10 ", "2019-02-19", "garbage", "", "2019-02-20T00:09:59Z", "2019-02-20T00:10:01Z",
+]
+
+
+def test_watermark_time_follows_the_oracle_on_every_stamp(batch_env: TableEnvironment) -> None:
+    payloads = [stamped(stamp) for stamp in STAMPS]
+    assert dict(zip(STAMPS, sql_event_times(batch_env, payloads, PARIS))) == dict(zip(STAMPS, oracle_event_times(payloads, PARIS)))
+
+
+def test_watermark_time_follows_the_oracle_on_every_bad_input(batch_env: TableEnvironment) -> None:
+    payloads = [value for _, _, value, _ in kafka_messages()] + [
+        stamped(1550584930), b'{"timestamp": "2019-02-19 14:02:10", "timestamp": "2019-02-19 15:00:00"}',
+        b'{"inner": {"timestamp": "2019-02-19 14:02:10"}}', b'["2019-02-19 14:02:10"]',
+        b'{"timestamp": "2019-02-19 14:02:10"} trailing', b'{"timestamp": "2019-02-19 14:02:10", "t": NaN}',
+        b'{"timestamp": "2019-02-19 14:02:10", "x": "\xff"}', b'{"timestamp": "2019-02-19 14:02:10", "x": "\\q"}',
     ]
+    assert sql_event_times(batch_env, payloads, UTC_RULES) == oracle_event_times(payloads, UTC_RULES)
 
 
 def test_source_reads_raw_messages_with_a_bounded_watermark_and_idle_timeout() -> None:
-    ddl = job.kafka_source_ddl(KafkaSettings(readings_topic="t"), JobSettings(out_of_orderness_seconds=45, idle_partition_timeout_seconds=7), 600)
+    ddl = job.kafka_source_ddl(KafkaSettings(readings_topic="t"), JobSettings(out_of_orderness_seconds=45, idle_partition_timeout_seconds=7), PARIS)
     assert "WATERMARK FOR event_time AS event_time - INTERVAL '45' SECOND" in ddl
     assert "'scan.watermark.idle-timeout' = '7 s'" in ddl
     assert "'format' = 'raw'" in ddl and "'topic' = 't'" in ddl

@@ -14,7 +14,7 @@ from pyflink.table import StreamTableEnvironment, Table
 
 from jobs import hourly_region_means as job
 from settings import JobSettings
-from udfs.reading_versions import with_job_functions
+from udfs.jvm_functions import with_job_functions
 
 HOUR_MS = 3_600_000
 LATENESS_MS = 3 * HOUR_MS

@@ -32,7 +32,7 @@ from settings import IngestSettings, KafkaSettings, ReadingRules
 from tests.bad_inputs import ACCEPTED, JUDGED_AT, RESPONSE_LIMIT_BYTES, BadInput, array, catalogue, kafka_messages, reading
 from tests.ingest.conftest import FakeClock, FakeDeliveryClient, serving
 from udfs.parse_and_locate import READING, parse_and_locate_batch
-from udfs.reading_versions import with_job_functions
+from udfs.jvm_functions import with_job_functions
 
 HOUR_MS = 3_600_000
 

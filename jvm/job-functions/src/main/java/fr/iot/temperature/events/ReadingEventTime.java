@@ -1,0 +1,125 @@
+package fr.iot.temperature.events;
+
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.functions.ScalarFunction;
+
+/**
+ * The event time a raw message offers the watermark, computed once per message on the Kafka
+ * source (the watermark has to be declared there to be tracked per partition).
+ *
+ * <p>The {@code timestamp} field of the JSON object, read with the rules of
+ * {@code readings/timestamps.py} ({@code YYYY-MM-DD HH:MM:SS} in the configured zone, or ISO-8601
+ * with an offset; local times in a DST gap refused) and truncated to the second, as
+ * {@code oracle/watermark.py} expects. A message that is not a JSON object, has no such string,
+ * or whose time lies beyond the future margin of its Kafka timestamp offers the epoch, which
+ * never moves a watermark. The Python parser remains the judge of the reading itself.
+ */
+public class ReadingEventTime extends ScalarFunction {
+    private static final Instant NOTHING = Instant.EPOCH;
+    private static final JsonFactory JSON = new JsonFactory();
+    // readings/timestamps.py's _SHAPE, with groups: date-time, fraction, offset sign, hh, mm.
+    private static final Pattern SHAPE = Pattern.compile(
+            "(\\d{4}-\\d{2}-\\d{2})[T ](\\d{2}:\\d{2}(?::\\d{2})?)(?:[.,](\\d+))?(?:(Z)|([+-])(\\d{2})(?::?(\\d{2}))?)?");
+    private static final long DAY_SECONDS = 86_400;
+
+    private transient String zoneName;
+    private transient ZoneId zone;
+
+    public @DataTypeHint("TIMESTAMP_LTZ(3)") Instant eval(
+            byte[] payload,
+            @DataTypeHint("TIMESTAMP_LTZ(3)") Instant kafkaTimestamp,
+            String zoneName,
+            long futureMarginMs) {
+        String stamp = payload == null ? null : timestampField(payload);
+        Long eventMs = stamp == null ? null : epochMs(stamp, zoneOf(zoneName));
+        if (eventMs == null || (kafkaTimestamp != null && eventMs - kafkaTimestamp.toEpochMilli() > futureMarginMs)) {
+            return NOTHING;
+        }
+        return Instant.ofEpochMilli(eventMs - Math.floorMod(eventMs, 1000L));
+    }
+
+    private ZoneId zoneOf(String name) {
+        if (!name.equals(zoneName)) {
+            zone = name.equalsIgnoreCase("UTC") ? ZoneOffset.UTC : ZoneId.of(name);
+            zoneName = name;
+        }
+        return zone;
+    }
+
+    /** The top-level {@code timestamp} string (the last one if repeated), or null; null for invalid JSON. */
+    static String timestampField(byte[] payload) {
+        // Decoded with replacement first, as the oracle does, so bad bytes inside a string do not void the message.
+        String text = new String(payload, StandardCharsets.UTF_8);
+        try (JsonParser parser = JSON.createParser(text)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String found = null;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (name.equals("timestamp")) {
+                    found = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return parser.nextToken() == null ? found : null;
+        } catch (java.io.IOException | RuntimeException invalid) {
+            return null;
+        }
+    }
+
+    /** readings/timestamps.py's epoch_ms, or null where it raises InvalidTimestamp. */
+    static Long epochMs(String text, ZoneId zone) {
+        Matcher shape = SHAPE.matcher(text);
+        if (!shape.matches()) {
+            return null;
+        }
+        try {
+            String clock = shape.group(2).length() == 5 ? shape.group(2) + ":00" : shape.group(2);
+            LocalDateTime local = LocalDateTime.parse(shape.group(1) + "T" + clock);
+            long millis = fractionMillis(shape.group(3));
+            if (shape.group(4) != null || shape.group(5) != null) {
+                long offsetSeconds = shape.group(5) == null ? 0 : offsetSeconds(shape.group(5), shape.group(6), shape.group(7));
+                return (local.toEpochSecond(ZoneOffset.UTC) - offsetSeconds) * 1000 + millis;
+            }
+            var offsets = zone.getRules().getValidOffsets(local);
+            if (offsets.isEmpty()) {
+                return null; // skipped by a DST change: the time does not exist
+            }
+            // Twice in the autumn: the first, the earlier offset in the list (PEP 495's fold=0).
+            return local.toEpochSecond(offsets.get(0)) * 1000 + millis;
+        } catch (DateTimeException | ArithmeticException invalid) {
+            return null;
+        }
+    }
+
+    private static long fractionMillis(String digits) {
+        if (digits == null) {
+            return 0;
+        }
+        String micros = (digits + "000000").substring(0, 6); // Python keeps microseconds, drops the rest
+        return Long.parseLong(micros) / 1000;
+    }
+
+    private static long offsetSeconds(String sign, String hours, String minutes) {
+        int hh = Integer.parseInt(hours);
+        int mm = minutes == null ? 0 : Integer.parseInt(minutes); // Python takes +01:75 as 2 h 15 min
+        long seconds = hh * 3600L + mm * 60L;
+        if (seconds >= DAY_SECONDS) {
+            throw new DateTimeException("offset of a day or more");
+        }
+        return sign.equals("-") ? -seconds : seconds;
+    }
+}

@@ -1,0 +1,27 @@
+"""The job's JVM functions (``jvm/job-functions``): where their jar is, how the job loads and ships it.
+
+Two steps of the job run in the JVM because they run once per message and are cheap there: the
+event time the Kafka source's watermark reads (``ReadingEventTime``) and the versions by id
+(``udfs.reading_versions``). ``make install`` compiles them into one jar.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyflink.datastream import StreamExecutionEnvironment
+
+JOB_FUNCTIONS_JAR = Path(__file__).resolve().parent.parent / "build" / "lib" / "job-functions" / "iot-job-functions.jar"
+EVENT_TIME_FUNCTION = "fr.iot.temperature.events.ReadingEventTime"
+
+
+def job_functions_jar(jar: Path = JOB_FUNCTIONS_JAR) -> Path:
+    if not jar.is_file():
+        raise FileNotFoundError(f"no job functions jar at {jar}: run scripts/bootstrap.sh")
+    return jar
+
+
+def with_job_functions(env: StreamExecutionEnvironment, jar: Path = JOB_FUNCTIONS_JAR) -> StreamExecutionEnvironment:
+    """Load the functions in this client and ship their jar with the job (``pipeline.jars``)."""
+    env.add_jars(job_functions_jar(jar).as_uri())
+    return env
