@@ -5,8 +5,9 @@ pre-fill a fresh topic with ``--count`` valid readings (iot-loadgen's generator)
 variant with ``flink run`` at ``--parallelism``, and time from RUNNING until the Cassandra
 tables count every reading. While it runs, the busy time of each operator chain is sampled
 from the REST API, and the CPU time of each kind of process (Flink's JVM, the Python workers,
-Kafka, Cassandra) is read from /proc, which together show where the time goes. Needs the local
-stack (make up).
+Kafka, Cassandra) is read from /proc, which together show where the time goes; with
+``--profile-seconds`` a JFR profile of the TaskManager says which code. The profile slows the
+job, so the rates of such a run are not the figures to quote. Needs the local stack (make up).
 
     .venv/bin/python benchmarks/job_throughput.py --count 1000000 --parallelism 2
 """
@@ -19,7 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from process_cpu import cpu_seconds_by_role, spent_since  # beside this script
+from jvm_profile import record, summary  # beside this script
+from process_cpu import cpu_seconds_by_role, spent_since
 from infra.pipeline_run import PipelineRun
 from ingest.loadgen import LoadJob, run_load
 from jobs.submit import JOBS, ROOT
@@ -35,6 +37,7 @@ class Measurement:
     seconds: float
     busy_share: dict[str, float]
     cpu_seconds: dict[str, float]
+    profile: list[str]
 
     @property
     def rate(self) -> float:
@@ -65,14 +68,18 @@ def sample_busy(run: PipelineRun, totals: dict[str, list[float]]) -> None:
             totals[vertex["name"]].append(float(metric["avg"]) / 1000)
 
 
-def measure(variant: str, count: int, parallelism: int) -> Measurement:
+def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) -> Measurement:
     run = PipelineRun.create("bench", checkpoint_interval_s=None)
     print(f"[{variant}] pre-filling {count:,} readings in {prefill(run, count):.0f} s", flush=True)
     cpu_before = cpu_seconds_by_role()
     run.submit(parallelism, job=VARIANTS[variant])
     started = time.monotonic()
     busy: dict[str, list[float]] = defaultdict(list)
+    profile: list[str] = []
     try:
+        if profile_s:
+            time.sleep(10)  # past the start of the Python workers
+            profile = summary(record(profile_s))
         while (done := counted(run)) < count:
             sample_busy(run, busy)
             print(f"[{variant}] {done:,} / {count:,} counted after {time.monotonic() - started:.0f} s", flush=True)
@@ -82,7 +89,7 @@ def measure(variant: str, count: int, parallelism: int) -> Measurement:
     finally:
         run.cancel()
         run.drop()
-    return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v}, cpu)
+    return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v}, cpu, profile)
 
 
 def main() -> None:
@@ -90,8 +97,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--parallelism", type=int, default=2)
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--profile-seconds", type=float, default=0,
+                        help="record a JFR profile of the TaskManager for this long, 10 s into each run")
     args = parser.parse_args()
-    results = [measure(variant, args.count, args.parallelism) for variant in args.variants]
+    results = [measure(variant, args.count, args.parallelism, args.profile_seconds) for variant in args.variants]
     print(f"\n{args.count:,} readings, parallelism {args.parallelism}, from RUNNING to all counted in Cassandra:")
     for result in results:
         print(f"  {result.variant:<24} {result.seconds:8.1f} s  {result.rate:10,.0f} readings/s")
@@ -101,6 +110,8 @@ def main() -> None:
         print(f"      CPU {total:.0f} s of {2 * result.seconds:.0f} s on 2 cores, by process (µs per reading):")
         for role, spent in sorted(result.cpu_seconds.items(), key=lambda item: -item[1]):
             print(f"      cpu {spent / total:6.1%}  {role:<24} {spent * 1e6 / result.readings:8.1f}")
+        for line in result.profile:
+            print(f"      {line[:130]}")
     if len(results) == 2:
         print(f"  ratio job / job without Python UDF: {results[0].rate / results[1].rate:.2f}")
 

@@ -1,0 +1,57 @@
+"""A sampling profile of the TaskManager's JVM during a benchmark (JDK Flight Recorder).
+
+``jcmd <pid> JFR.start`` records execution samples for a while; ``jfr print`` reads them back;
+the summary is the share of samples per thread (one thread per Flink task) and per top frame.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+_EVENT = re.compile(r"jdk\.ExecutionSample")
+_THREAD = re.compile(r'sampledThread = "([^"]*)"')
+_FRAME = re.compile(r"^\s+([\w$.<>/]+)\(", re.M)
+
+
+def taskmanager_pid() -> int:
+    found = subprocess.run(["pgrep", "-f", "TaskManagerRunner"], capture_output=True, text=True).stdout.split()
+    if not found:
+        raise RuntimeError("no TaskManager is running")
+    return int(found[0])
+
+
+def record(seconds: float, pid: int | None = None) -> str:
+    """Record ``seconds`` of execution samples of the TaskManager; the ``jfr print`` text."""
+    path = Path(tempfile.mkdtemp()) / "taskmanager.jfr"
+    subprocess.run(["jcmd", str(pid or taskmanager_pid()), "JFR.start", f"duration={seconds:.0f}s",
+                    f"filename={path}", "settings=profile"], check=True, capture_output=True)
+    deadline = time.monotonic() + seconds + 60
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(1)
+    time.sleep(2)  # the recording is written when it ends
+    return subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", str(path)],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def summary(printed: str, top: int = 12) -> list[str]:
+    """Lines: the share of samples per thread (task names without subtask numbers) and per top frame."""
+    threads: Counter[str] = Counter()
+    frames: Counter[str] = Counter()
+    for event in _EVENT.split(printed)[1:]:
+        stack = _FRAME.findall(event)
+        if not stack:
+            continue
+        thread = _THREAD.search(event)
+        threads[re.sub(r"\d+", "N", thread.group(1))[:90] if thread else "?"] += 1
+        frames[stack[0]] += 1
+    total = sum(threads.values()) or 1
+    lines = [f"{total:,} samples; by thread:"]
+    lines += [f"  {count / total:6.1%}  {name}" for name, count in threads.most_common(top)]
+    lines.append("by top frame:")
+    lines += [f"  {count / total:6.1%}  {name}" for name, count in frames.most_common(top)]
+    return lines
