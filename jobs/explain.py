@@ -1,7 +1,8 @@
 """``python -m jobs.explain``: the streaming job's real plan, and a correction traced through it.
 
 Two commands, neither needs Kafka, Cassandra or a Flink cluster (the planner only needs the Kafka
-connector jar of ``build/lib/flink-connectors``, the one ``iot-submit`` ships):
+connector jar of ``build/lib/flink-connectors``, the one ``iot-submit`` ships, and the job's own
+functions jar of ``build/lib/job-functions``):
 
 ``python -m jobs.explain plan [--parallelism 2] [--show tasks,mermaid,operators,sql]``
     Builds the job's statement set with ``jobs.hourly_region_means.build`` in a local
