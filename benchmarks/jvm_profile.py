@@ -30,12 +30,15 @@ def record(seconds: float, pid: int | None = None) -> str:
     path = Path(tempfile.mkdtemp()) / "taskmanager.jfr"
     subprocess.run(["jcmd", str(pid or taskmanager_pid()), "JFR.start", f"duration={seconds:.0f}s",
                     f"filename={path}", "settings=profile"], check=True, capture_output=True)
-    deadline = time.monotonic() + seconds + 60
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(1)
-    time.sleep(2)  # the recording is written when it ends
-    return subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", str(path)],
-                          check=True, capture_output=True, text=True).stdout
+    time.sleep(seconds)
+    deadline = time.monotonic() + 60
+    while True:  # the recording is complete on disk a moment after it ends
+        time.sleep(2)
+        printed = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", str(path)],
+                                 capture_output=True, text=True)
+        if printed.returncode == 0 or time.monotonic() > deadline:
+            printed.check_returncode()
+            return printed.stdout
 
 
 def summary(printed: str, top: int = 12) -> list[str]:
