@@ -4,7 +4,7 @@
 #   scripts/stack.sh up [kafka|cassandra|flink]       start (idempotent) and wait until healthy
 #   scripts/stack.sh down [kafka|cassandra|flink]     stop, leaving no stray process
 #   scripts/stack.sh restart kafka|cassandra|flink
-#   scripts/stack.sh status                           one line per service; exit 1 if any is down
+#   scripts/stack.sh status                           one line per service (up/down, resident memory); exit 1 if any is down
 #
 # Jars come from scripts/bootstrap.sh (build/lib); data, logs and pids live under $IOT_VAR_DIR
 # (default var/). Ports are the defaults of PRODUCT.md; override with IOT_KAFKA_PORT,
@@ -228,11 +228,22 @@ each() {
   done
 }
 
+# The pids of a service's processes, for the memory column of `status`.
+kafka_pids() { cat "$kafka_pidfile" 2>/dev/null || true; }
+cassandra_pids() { cat "$cassandra_pidfile" 2>/dev/null || true; }
+flink_pids() { flink_processes; }
+
+# Resident memory of the given pids, in MB (from /proc; 0 for pids that are gone).
+resident_mb() { local total=0 kb; for pid in "$@"; do
+  kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)"; total=$((total + ${kb:-0})); done
+  echo $((total / 1024)); }
+
 status() {
   local all_up=0
   for service in "${SERVICES[@]}"; do
     if "${service}_status"; then
-      printf '%-10s up\n' "$service"
+      # shellcheck disable=SC2046 # one pid per word
+      printf '%-10s up    %6s MB resident\n' "$service" "$(resident_mb $("${service}_pids"))"
     else
       printf '%-10s down\n' "$service"; all_up=1
     fi
