@@ -106,6 +106,13 @@ def test_kafka_connector_comes_from_the_jvm_project(stages: list[dockerfile.Stag
     assert pinned_in_dockerfile <= {connector_version}
 
 
+def test_job_functions_are_compiled_against_the_wheels_flink(pyproject: dict[str, Any]) -> None:
+    """The Java steps run in the cluster the wheel's client builds the job for: one Flink version."""
+    assert pom_property("flink.version") == flink_version(pyproject)
+    module_pom = (ROOT / "jvm" / "job-functions" / "pom.xml").read_text(encoding="utf-8")
+    assert module_pom.count("<version>${flink.version}</version>") == 2
+
+
 def test_jvm_jars_land_where_flink_iot_submit_and_the_job_look(stages: list[dockerfile.Stage]) -> None:
     from jobs.submit import ROOT as submit_root
     from jobs.submit import connector_jar
