@@ -152,7 +152,7 @@ flink_healthy() { "$PYTHON" -m infra.status --quiet flink; }
 
 # pgrep finds nothing with status 1, which pipefail would turn into a failed `down`.
 flink_processes() { { pgrep -f "StandaloneSessionClusterEntrypoint|TaskManagerRunner" 2>/dev/null || true; } | while read -r pid; do
-  grep -qa -- "$flink_conf_dir" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done; }
+  if grep -qa -- "$flink_conf_dir" "/proc/$pid/cmdline" 2>/dev/null; then echo "$pid"; fi; done; }
 
 flink_taskmanagers() { flink_processes | while read -r pid; do
   grep -qa TaskManagerRunner "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done; }
@@ -203,16 +203,27 @@ flink_up() {
   log "flink is up"
 }
 
+# The Python workers of this checkout's TaskManagers (the runner script and the interpreter it
+# starts): a TaskManager that dies with kill -9, or is stopped while a job runs, leaves them behind.
+python_workers() {
+  local home; home="$(flink_home)"
+  { pgrep -f "pyflink-udf-runner.sh|pyflink.fn_execution.beam" 2>/dev/null || true; } | while read -r pid; do
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -e "$home/" -e "$PYTHON "; then echo "$pid"; fi; done; }
+
 flink_down() {
   stop_taskmanager_watcher
-  [[ -n "$(flink_processes)" ]] || return 0
-  log "stopping flink"
-  flink_env "$(flink_home)/bin/stop-cluster.sh" >/dev/null 2>&1 || true
-  local deadline=$((SECONDS + 60))
-  while [[ -n "$(flink_processes)" ]] && ((SECONDS < deadline)); do sleep 1; done
-  local left
-  left="$(flink_processes)"
-  [[ -z "$left" ]] || { log "killing leftover flink processes $left"; kill -9 $left 2>/dev/null || true; }
+  if [[ -n "$(flink_processes)" ]]; then
+    log "stopping flink"
+    flink_env "$(flink_home)/bin/stop-cluster.sh" >/dev/null 2>&1 || true
+    local deadline=$((SECONDS + 60))
+    while [[ -n "$(flink_processes)" ]] && ((SECONDS < deadline)); do sleep 1; done
+    local left
+    left="$(flink_processes)"
+    [[ -z "$left" ]] || { log "killing leftover flink processes $left"; kill -9 $left 2>/dev/null || true; }
+  fi
+  local workers
+  workers="$(python_workers | tr '\n' ' ')"
+  [[ -z "${workers// /}" ]] || { log "killing leftover python workers $workers"; kill -9 $workers 2>/dev/null || true; }
 }
 
 flink_status() { [[ -n "$(flink_processes)" ]] && flink_healthy; }
