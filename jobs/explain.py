@@ -13,7 +13,7 @@ functions jar of ``build/lib/job-functions``):
 ``python -m jobs.explain correction [--scenario moves|empties]``
     Runs a small worked example through the job's own steps on a local mini-cluster: a
     correction that moves a reading from 10:59:50 to 11:00:10, and prints what each step emits
-    (the versions step, the hourly aggregation, the three-hours-before join) and the Cassandra
+    (the versions step, the hourly aggregation with the three-hours-before value) and the Cassandra
     statements the writer makes of it. docs/architecture.md quotes both commands' output.
 """
 
@@ -25,7 +25,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Iterable, Iterator
 
 SHOW_CHOICES = ("tasks", "mermaid", "operators", "sql")
 
@@ -222,12 +222,14 @@ R0 = ExampleReading("r0", "2019-04-28 10:15:00", 10.0, "2019-04-28 10:14:30")
 R1 = ExampleReading("r1", "2019-04-28 10:59:50", 12.0, "2019-04-28 10:59:20")
 R2 = ExampleReading("r2", "2019-04-28 11:20:00", 14.0, "2019-04-28 11:19:30")
 R3 = ExampleReading("r3", "2019-04-28 13:40:00", 9.0, "2019-04-28 13:39:30")
+R4 = ExampleReading("r4", "2019-04-28 07:30:00", 8.0, "2019-04-28 07:29:30")
 CORRECTION = ExampleReading("r1", "2019-04-28 11:00:10", 12.4, "2019-04-28 13:39:30")
 SCENARIOS = {
     # 10:00 keeps r0: its mean changes, and so does 13:00's three-hours-before value.
     "moves": ((R0, R1, R2, R3), CORRECTION),
-    # r1 was 10:00's only reading: the 10:00 row is deleted, 13:00 loses its value.
-    "empties": ((R1, R2, R3), CORRECTION),
+    # r1 was 10:00's only reading: the 10:00 row is deleted (its key keeps 07:00's mean as its
+    # "before", so the row goes by an UPDATE_AFTER without readings), 13:00 loses its value.
+    "empties": ((R4, R1, R2, R3), CORRECTION),
 }
 
 
@@ -241,27 +243,50 @@ def row_text(kind, values: tuple) -> str:
     return f"{kind_name(kind)} ({hour_text(hour_ms)}, {region}, {shown})"
 
 
-def upserted(rows: Iterable) -> dict:
-    """What a reader of the rows keyed by (hour, region) ends with, as our Cassandra writer
-    applies them: INSERT and UPDATE_AFTER upsert, DELETE deletes, UPDATE_BEFORE is skipped."""
-    state: dict = {}
+def result_row(kind, values: tuple):
+    from pyflink.common import Row
+
+    row = Row(hour_ms=values[0], region=values[1], mean_temperature=values[2], readings=values[3],
+              mean_temperature_3h_before=values[4])
+    row.set_row_kind(kind)
+    return row
+
+
+def with_replaced(rows: Iterable) -> Iterator[tuple]:
+    """Each result row with whether the result it replaces was a row, which the writer follows in
+    its keyed state from a key's UPDATE_BEFORE to its UPDATE_AFTER."""
+    from pyflink.common import RowKind
+
+    from udfs.cassandra_writer import has_row
+
+    replaced_had_row: dict[tuple, bool] = {}
     for kind, values in rows:
-        name = kind_name(kind)
-        if name in ("+I", "+U"):
-            state[(values[0], values[1])] = tuple(values[2:])
-        elif name == "-D":
-            state.pop((values[0], values[1]), None)
+        row, key = result_row(kind, values), (values[0], values[1])
+        if kind == RowKind.UPDATE_BEFORE:
+            replaced_had_row[key] = has_row(row)
+        yield row, replaced_had_row.pop(key, False) if kind == RowKind.UPDATE_AFTER else False
+
+
+def upserted(rows: Iterable) -> dict:
+    """The rows a reader of Cassandra ends with when the writer has applied ``rows``."""
+    from udfs.cassandra_writer import write_for
+
+    state: dict = {}
+    for row, replaced_had_row in with_replaced(rows):
+        write = write_for(row, replaced_had_row)
+        if write == "upsert":
+            state[(row.hour_ms, row.region)] = tuple(row[2:])
+        elif write == "delete":
+            state.pop((row.hour_ms, row.region), None)
     return state
 
 
-def expected_state(readings: Iterable[ExampleReading], with_three_hours_before: bool) -> dict:
-    """The rows of the given readings: per hour, mean and count (and the mean three hours before)."""
+def expected_state(readings: Iterable[ExampleReading]) -> dict:
+    """The rows of the given readings: per hour, mean, count and the mean three hours before."""
     by_hour: dict[int, list[float]] = {}
     for reading in readings:
         by_hour.setdefault(reading.hour_ms, []).append(reading.temperature)
     means = {hour: (sum(values) / len(values), len(values)) for hour, values in by_hour.items()}
-    if not with_three_hours_before:
-        return {(hour, "Bretagne"): value for hour, value in means.items()}
     return {(hour, "Bretagne"): (*value, means.get(hour - 3 * HOUR_MS, (None,))[0]) for hour, value in means.items()}
 
 
@@ -314,9 +339,8 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
     contributions, _late = job.versioned_contributions(t_env, t_env.from_data_stream(readings), settings.job)
     stages = {"versions": t_env.to_changelog_stream(contributions)}
     job.enable_mini_batches(t_env, settings)
-    means = job.hourly_means(t_env, contributions)
-    stages["aggregation"] = t_env.to_changelog_stream(means)
-    stages["join"] = t_env.to_changelog_stream(job.with_three_hours_before(t_env, means))
+    means = job.hourly_means(t_env, job.with_copies_three_hours_later(t_env, contributions))
+    stages["means"] = t_env.to_changelog_stream(means)
 
     tagged_type = Types.ROW([Types.STRING(), Types.INT(), Types.STRING()])
     tagged = [
@@ -350,18 +374,13 @@ class RecordingTables:
 def cassandra_writes(rows: list) -> list[str]:
     """What ``udfs.cassandra_writer.apply_change`` does with each row (one logged batch of both
     tables per upsert or delete)."""
-    from pyflink.common import Row
-
     from udfs.cassandra_writer import apply_change
 
     tables, done = RecordingTables(), []
-    for kind, values in rows:
-        row = Row(hour_ms=values[0], region=values[1], mean_temperature=values[2], readings=values[3],
-                  mean_temperature_3h_before=values[4])
-        row.set_row_kind(kind)
-        action = apply_change(tables, row)
-        what = "skipped (UPDATE_BEFORE)" if action == "skipped" else tables.statements[-1]
-        done.append(f"{kind_name(kind)} -> {what}")
+    for row, replaced_had_row in with_replaced(rows):
+        action = apply_change(tables, row, replaced_had_row)
+        what = "skipped" if action == "skipped" else tables.statements[-1]
+        done.append(f"{kind_name(row.get_row_kind())} -> {what}")
     return done
 
 
@@ -379,13 +398,12 @@ def correction_report(
 
     splits = {
         "versions": len(before),  # one contribution per new reading
-        "aggregation": after_the_state(changelogs["aggregation"], expected_state(before, False)),
-        "join": after_the_state(changelogs["join"], expected_state(before, True)),
+        "means": after_the_state(changelogs["means"], expected_state(before)),
     }
     titles = {
         "versions": "versions by id: contributions (one value each; DELETE retracts it)",
-        "aggregation": "hourly means: GROUP BY hour, region (AVG, COUNT)",
-        "join": "three hours before: LEFT JOIN on region and hour - 3 h",
+        "means": "hourly means: each contribution in its hour and, as its 'before', three hours later;\n"
+                 "GROUP BY hour, region (AVG and COUNT of the own values, AVG of the earlier ones)",
     }
     for stage, title in titles.items():
         rows = changelogs[stage]
@@ -394,10 +412,10 @@ def correction_report(
         lines.append("  caused by the correction:")
         lines += [f"    {row_text(kind, values)}" for kind, values in rows[splits[stage] :]]
 
-    lines += ["", "upsert into cassandra, for the join's rows caused by the correction:"]
-    lines += [f"  {write}" for write in cassandra_writes(changelogs["join"][splits["join"] :])]
+    lines += ["", "upsert into cassandra, for the rows caused by the correction:"]
+    lines += [f"  {write}" for write in cassandra_writes(changelogs["means"][splits["means"] :])]
     lines += ["", "rows in Cassandra afterwards (both tables):"]
-    for (hour, region), (mean, count, three_before) in sorted(upserted(changelogs["join"]).items()):
+    for (hour, region), (mean, count, three_before) in sorted(upserted(changelogs["means"]).items()):
         shown = "null" if three_before is None else f"{three_before:g}"
         lines.append(f"  {hour_text(hour)} {region}: mean {mean:g}, readings {count}, 3h before {shown}")
     return "\n".join(lines)

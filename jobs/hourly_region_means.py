@@ -4,7 +4,7 @@ It reads like the data flow of PRODUCT.md section 3:
 
     source -> parse and locate -> (rejected -> dead letters)
            -> versions by id  -> (too late -> late topic)
-           -> hourly means -> three hours before -> Cassandra
+           -> copies three hours later -> hourly means (and three hours before) -> Cassandra
 
 Each step is a small function that builds a table or a stream, so each can be tested alone.
 Submit it with ``iot-submit --job hourly`` (``flink run``) or run it in a local mini-cluster.
@@ -194,21 +194,32 @@ def versioned_contributions(t_env: StreamTableEnvironment, readings: Table, job:
     )
 
 
-def hourly_means(t_env: StreamTableEnvironment, contributions: Table) -> Table:
-    """Hourly means: a regular aggregation on the hour, so corrections and late values retract."""
+def with_copies_three_hours_later(t_env: StreamTableEnvironment, contributions: Table) -> Table:
+    """Each contribution twice: in its own hour, and in the hour three hours later as its "before".
+
+    So one aggregation keyed by (hour, region) holds a row's mean and the mean three hours
+    earlier, and a change of either is one update of the row. (A LEFT JOIN of the means with
+    themselves, its predecessor, sent every change of a row as a delete and an insert, so
+    readers of Cassandra found rows missing, and held the aggregation state twice.)
+    """
     return t_env.sql_query(
-        f"SELECT hour_ms, region, AVG(temperature) AS mean_temperature, COUNT(*) AS readings "
-        f"FROM {contributions} GROUP BY hour_ms, region"
+        f"SELECT counted_in AS hour_ms, region, "
+        f"CASE WHEN counted_in = hour_ms THEN temperature END AS own_temperature, "
+        f"CASE WHEN counted_in > hour_ms THEN temperature END AS earlier_temperature "
+        f"FROM {contributions} CROSS JOIN UNNEST(ARRAY[hour_ms, hour_ms + {3 * HOUR_MS}]) AS hours (counted_in)"
     )
 
 
-def with_three_hours_before(t_env: StreamTableEnvironment, means: Table) -> Table:
-    """Each row with the same region's mean three hours earlier, updated when that hour changes."""
+def hourly_means(t_env: StreamTableEnvironment, contributions: Table) -> Table:
+    """Hourly means and the mean three hours before: a regular aggregation, so values retract.
+
+    A key whose hour has no reading of its own (``readings`` 0) carries only the mean three
+    hours before: it is not a row of the results (``udfs.cassandra_writer.has_row``).
+    """
     return t_env.sql_query(
-        f"SELECT now_.hour_ms, now_.region, now_.mean_temperature, now_.readings, "
-        f"before_.mean_temperature AS mean_temperature_3h_before "
-        f"FROM {means} AS now_ LEFT JOIN {means} AS before_ "
-        f"ON now_.region = before_.region AND now_.hour_ms = before_.hour_ms + {3 * HOUR_MS}"
+        f"SELECT hour_ms, region, AVG(own_temperature) AS mean_temperature, "
+        f"COUNT(own_temperature) AS readings, AVG(earlier_temperature) AS mean_temperature_3h_before "
+        f"FROM {contributions} GROUP BY hour_ms, region"
     )
 
 
@@ -264,7 +275,7 @@ def build(t_env: StreamTableEnvironment, settings: Settings, parse: ParseStep | 
     judged = with_partition_watermark(t_env, parsed, job)
     contributions, late = versioned_contributions(t_env, located_readings(judged), job)
     enable_mini_batches(t_env, settings)
-    results = with_three_hours_before(t_env, hourly_means(t_env, contributions))
+    results = hourly_means(t_env, with_copies_three_hours_later(t_env, contributions))
     writes = write_to_cassandra(t_env, results, settings)
 
     statements = t_env.create_statement_set()

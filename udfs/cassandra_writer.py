@@ -86,31 +86,62 @@ def hour_of(hour_ms: int) -> datetime:
     return datetime.fromtimestamp(hour_ms / 1000, tz=timezone.utc)
 
 
-def apply_change(tables: HourlyMeansTables, row: Row) -> str:
-    """Apply one changelog row of the results; returns what was done (for the metrics)."""
+def has_row(row: Row) -> bool:
+    """Whether a result is a row of the tables: a key whose hour has no reading of its own only
+    carries the mean three hours before, for when that hour gets one."""
+    return row.readings > 0
+
+
+def write_for(row: Row, replaced_had_row: bool) -> str:
+    """What one changelog row of the results asks of Cassandra: "upsert", "delete" or "skip".
+
+    The aggregation sends a key's UPDATE_BEFORE right before its UPDATE_AFTER: the
+    UPDATE_BEFORE is skipped (the row after it replaces it), and ``replaced_had_row`` says
+    whether it was a row, which the UPDATE_AFTER of a key that lost its last reading needs.
+    """
     kind = row.get_row_kind()
     if kind == RowKind.UPDATE_BEFORE:
-        return "skipped"  # the UPDATE_AFTER that follows carries the new state of the same key
-    hour = hour_of(row.hour_ms)
+        return "skip"
     if kind == RowKind.DELETE:
-        tables.delete(hour, row.region)
+        return "delete" if has_row(row) else "skip"
+    if has_row(row):
+        return "upsert"
+    return "delete" if replaced_had_row else "skip"
+
+
+def apply_change(tables: HourlyMeansTables, row: Row, replaced_had_row: bool) -> str:
+    """Apply one changelog row of the results; returns what was done (for the metrics)."""
+    write = write_for(row, replaced_had_row)
+    if write == "upsert":
+        tables.upsert(hour_of(row.hour_ms), row.region, row.mean_temperature, row.readings,
+                      row.mean_temperature_3h_before)
+        return "upserted"
+    if write == "delete":
+        tables.delete(hour_of(row.hour_ms), row.region)
         return "deleted"
-    tables.upsert(hour, row.region, row.mean_temperature, row.readings, row.mean_temperature_3h_before)
-    return "upserted"
+    return "skipped"
 
 
 class CassandraResultWriter(KeyedProcessFunction):
-    """The Flink shell: one session per worker, retries with backoff, counters on the dashboard."""
+    """The Flink shell: one session per worker, retries with backoff, counters on the dashboard.
+
+    Its keyed state holds, between a key's UPDATE_BEFORE and UPDATE_AFTER, whether the replaced
+    result was a row; in state rather than in memory, so a checkpoint between the two keeps it.
+    """
 
     def __init__(self, cassandra: CassandraSettings, retry: RetryPolicy) -> None:
         self.cassandra = cassandra
         self.retry = retry
 
     def open(self, runtime_context: RuntimeContext) -> None:
+        from pyflink.common import Types
+        from pyflink.datastream.state import ValueStateDescriptor
+
         from infra.cassandra_session import connect
 
         self.session = connect(self.cassandra)
         self.tables = HourlyMeansTables(self.session, self.cassandra.keyspace)
+        self.replaced_had_row = runtime_context.get_state(ValueStateDescriptor("replaced_had_row", Types.BOOLEAN()))
         metrics = runtime_context.get_metrics_group().add_group("iot")
         self.counters = {name: metrics.counter(f"rows_{name}") for name in ("upserted", "deleted", "skipped")}
         self.retries = metrics.counter("cassandra_write_retries")
@@ -123,7 +154,14 @@ class CassandraResultWriter(KeyedProcessFunction):
         log.warning("cassandra write failed, retrying: %s", error)
 
     def process_element(self, value: Row, ctx: KeyedProcessFunction.Context) -> Iterator:
+        kind = value.get_row_kind()
+        replaced_had_row = False
+        if kind == RowKind.UPDATE_BEFORE:
+            self.replaced_had_row.update(has_row(value))
+        elif kind == RowKind.UPDATE_AFTER:
+            replaced_had_row = bool(self.replaced_had_row.value())
+            self.replaced_had_row.clear()
         done: list[str] = []
-        self.retry.run(lambda: done.append(apply_change(self.tables, value)), self._on_retry)
+        self.retry.run(lambda: done.append(apply_change(self.tables, value, replaced_had_row)), self._on_retry)
         self.counters[done[-1]].inc()
         return iter(())

@@ -10,7 +10,7 @@ from pyflink.common import Row, RowKind
 
 from tests.job.fake_metrics import FakeMetrics
 from udfs import cassandra_writer
-from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, hour_of
+from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, hour_of, write_for
 
 HOUR = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
 HOUR_MS = int(HOUR.timestamp() * 1000)
@@ -39,7 +39,8 @@ def result(kind: RowKind, mean: float = 12.5, readings: int = 4, before: float |
 
 def test_inserts_and_update_afters_upsert_deletes_delete_update_befores_skip() -> None:
     tables = FakeTables()
-    done = [apply_change(tables, result(kind)) for kind in (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER, RowKind.DELETE)]
+    kinds = (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER, RowKind.DELETE)
+    done = [apply_change(tables, result(kind), replaced_had_row=True) for kind in kinds]
     assert done == ["upserted", "skipped", "upserted", "deleted"]
     assert tables.calls == [
         ("upsert", HOUR, "Bretagne", 12.5, 4, 10.0),
@@ -47,6 +48,57 @@ def test_inserts_and_update_afters_upsert_deletes_delete_update_befores_skip() -
         ("delete", HOUR, "Bretagne"),
     ]
     assert hour_of(HOUR_MS) == HOUR
+
+
+@pytest.mark.parametrize(("kind", "replaced_had_row", "expected"), [
+    # A key whose hour has no reading of its own only carries the mean three hours before.
+    (RowKind.INSERT, False, "skip"),
+    (RowKind.UPDATE_BEFORE, True, "skip"),
+    (RowKind.DELETE, False, "skip"),
+    # Its hour lost its last reading while the hour three hours earlier keeps some: the row goes.
+    (RowKind.UPDATE_AFTER, True, "delete"),
+    # Only the mean three hours before changed, for an hour that has no row: nothing to write.
+    (RowKind.UPDATE_AFTER, False, "skip"),
+])
+def test_a_result_without_readings_of_its_own_is_not_a_row(kind: RowKind, replaced_had_row: bool, expected: str) -> None:
+    assert write_for(result(kind, mean=None, readings=0), replaced_had_row) == expected
+
+
+class FakeValueState:
+    def __init__(self) -> None:
+        self.stored = None
+
+    def value(self):
+        return self.stored
+
+    def update(self, value) -> None:
+        self.stored = value
+
+    def clear(self) -> None:
+        self.stored = None
+
+
+def open_writer(monkeypatch: pytest.MonkeyPatch, tables: FakeTables, metrics: FakeMetrics, closed: list):
+    session = SimpleNamespace(cluster=SimpleNamespace(shutdown=lambda: closed.append(True)))
+    monkeypatch.setattr("infra.cassandra_session.connect", lambda settings: session)
+    monkeypatch.setattr(cassandra_writer, "HourlyMeansTables", lambda s, keyspace: tables)
+    writer = CassandraResultWriter(SimpleNamespace(keyspace="iot"), RetryPolicy(budget_s=5, first_delay_s=0))
+    state = FakeValueState()
+    writer.open(SimpleNamespace(get_metrics_group=lambda: metrics, get_state=lambda descriptor: state))
+    return writer, state
+
+
+def test_the_writer_deletes_the_row_of_an_hour_that_lost_its_last_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    tables, metrics = FakeTables(), FakeMetrics()
+    writer, state = open_writer(monkeypatch, tables, metrics, [])
+    changes = [
+        result(RowKind.UPDATE_BEFORE), result(RowKind.UPDATE_AFTER, mean=None, readings=0),  # loses its last reading
+        result(RowKind.UPDATE_BEFORE, mean=None, readings=0), result(RowKind.UPDATE_AFTER, mean=None, readings=0, before=11.0),
+    ]
+    for change in changes:
+        assert list(writer.process_element(change, None)) == []
+    assert tables.calls == [("delete", HOUR, "Bretagne")]
+    assert state.value() is None  # nothing kept once the UPDATE_AFTER is applied
 
 
 class FakeClock:
@@ -74,13 +126,8 @@ def test_retry_gives_up_after_its_budget_so_flink_restarts_the_task() -> None:
 
 
 def test_writer_counts_what_it_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    tables, metrics = FakeTables(failures=1), FakeMetrics()
-    closed = []
-    session = SimpleNamespace(cluster=SimpleNamespace(shutdown=lambda: closed.append(True)))
-    monkeypatch.setattr("infra.cassandra_session.connect", lambda settings: session)
-    monkeypatch.setattr(cassandra_writer, "HourlyMeansTables", lambda s, keyspace: tables)
-    writer = CassandraResultWriter(SimpleNamespace(keyspace="iot"), RetryPolicy(budget_s=5, first_delay_s=0))
-    writer.open(SimpleNamespace(get_metrics_group=lambda: metrics))
+    tables, metrics, closed = FakeTables(failures=1), FakeMetrics(), []
+    writer, _ = open_writer(monkeypatch, tables, metrics, closed)
     for kind in (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.DELETE):
         assert list(writer.process_element(result(kind), None)) == []
     writer.close()

@@ -44,8 +44,10 @@ def test_the_plan_of_the_real_job() -> None:
     assert all(task.parallelism == 2 for task in tasks)
     assert {strategy for task in tasks for _, strategy in task.inputs} == {"HASH"}
     assert sorted(uid for task in tasks for uid in task.uids) == ["cassandra-writer", "reading-versions"]
-    join = next(task for task in tasks if task.operators[0].startswith("Join"))
-    assert len(join.inputs) == 2
+    # One aggregation holds the mean and the mean three hours before: no join, no second copy.
+    operators = [name for task in tasks for name in task.operators]
+    assert not any(name.startswith("Join") for name in operators)
+    assert sum(name.startswith("GlobalGroupAggregate") for name in operators) == 1
 
 
 def test_the_command_prints_the_operators_and_the_planner_text(capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,40 +63,46 @@ def test_the_command_refuses_an_unknown_view() -> None:
     assert stopped.value.code == 2
 
 
-def row(kind: RowKind, hour: int, mean: float, count: int, before: float | None = None) -> tuple:
+def row(kind: RowKind, hour: int, mean: float | None, count: int, before: float | None = None) -> tuple:
     return kind, (hour * explain.HOUR_MS, "Bretagne", mean, count, before)
 
 
 def test_rows_are_read_as_the_cassandra_writer_applies_them() -> None:
     rows = [
         row(RowKind.INSERT, 13, 9.0, 1, 11.0),
-        row(RowKind.INSERT, 13, 9.0, 1, 10.0),
         row(RowKind.UPDATE_BEFORE, 13, 9.0, 1, 11.0),
-        row(RowKind.INSERT, 10, 12.0, 1),
-        row(RowKind.DELETE, 10, 12.0, 1),
+        row(RowKind.UPDATE_AFTER, 13, 9.0, 1, 10.0),
+        row(RowKind.INSERT, 16, None, 0, 9.0),  # only a "before": not a row
+        row(RowKind.INSERT, 10, 12.0, 1, 8.0),
+        row(RowKind.UPDATE_BEFORE, 10, 12.0, 1, 8.0),
+        row(RowKind.UPDATE_AFTER, 10, None, 0, 8.0),  # 10:00 lost its last reading
     ]
-    # The UPDATE_BEFORE that follows the new row is skipped, not applied as a delete.
     assert explain.upserted(rows) == {(13 * explain.HOUR_MS, "Bretagne"): (9.0, 1, 10.0)}
-    writes = explain.cassandra_writes(rows)
-    assert writes[2] == "-U -> skipped (UPDATE_BEFORE)"
-    assert writes[4] == "-D -> delete (10:00, Bretagne)"
-    assert writes[1] == "+I -> upsert (13:00, Bretagne): mean 9, readings 1, 3h before 10"
+    assert explain.cassandra_writes(rows) == [
+        "+I -> upsert (13:00, Bretagne): mean 9, readings 1, 3h before 11",
+        "-U -> skipped",
+        "+U -> upsert (13:00, Bretagne): mean 9, readings 1, 3h before 10",
+        "+I -> skipped",
+        "+I -> upsert (10:00, Bretagne): mean 12, readings 1, 3h before 8",
+        "-U -> skipped",
+        "+U -> delete (10:00, Bretagne)",
+    ]
 
 
 def test_expected_rows_and_where_the_correction_starts() -> None:
     hours = {hour: explain.utc_ms(f"2019-04-28 {hour:02d}:00:00") for hour in (10, 11, 13)}
-    assert explain.expected_state((R0, R1, R2, R3), True) == {
+    assert explain.expected_state((R0, R1, R2, R3)) == {
         (hours[10], "Bretagne"): (11.0, 2, None),
         (hours[11], "Bretagne"): (14.0, 1, None),
         (hours[13], "Bretagne"): (9.0, 1, 11.0),
     }
     rows = [
-        (RowKind.INSERT, (hours[10], "Bretagne", 12.0, 1)), (RowKind.INSERT, (hours[11], "Bretagne", 14.0, 1)),
-        (RowKind.DELETE, (hours[10], "Bretagne", 12.0, 1)),
+        (RowKind.INSERT, (hours[10], "Bretagne", 12.0, 1, None)), (RowKind.INSERT, (hours[11], "Bretagne", 14.0, 1, None)),
+        (RowKind.DELETE, (hours[10], "Bretagne", 12.0, 1, None)),
     ]
-    assert explain.after_the_state(rows, explain.expected_state((R1, R2), False)) == 2
+    assert explain.after_the_state(rows, explain.expected_state((R1, R2))) == 2
     with pytest.raises(AssertionError):
-        explain.after_the_state(rows, {(hours[13], "Bretagne"): (9.0, 1)})
+        explain.after_the_state(rows, {(hours[13], "Bretagne"): (9.0, 1, None)})
 
 
 def test_a_correction_moving_a_reading_to_the_next_hour(capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,4 +116,17 @@ def test_a_correction_moving_a_reading_to_the_next_hour(capsys: pytest.CaptureFi
         "  10:00 Bretagne: mean 10, readings 1, 3h before null\n"
         "  11:00 Bretagne: mean 13.2, readings 2, 3h before null\n"
         "  13:00 Bretagne: mean 9, readings 1, 3h before 10"
+    )
+
+
+def test_a_correction_emptying_an_hour_deletes_its_row(capsys: pytest.CaptureFixture[str]) -> None:
+    assert explain.main(["correction", "--scenario", "empties", "--pause", "3"]) == 0
+    report = capsys.readouterr().out
+    # 10:00 keeps 07:00's mean as its "before", so its row goes by an update without readings.
+    assert "+U -> delete (10:00, Bretagne)" in report
+    assert report.rstrip().endswith(
+        "rows in Cassandra afterwards (both tables):\n"
+        "  07:00 Bretagne: mean 8, readings 1, 3h before null\n"
+        "  11:00 Bretagne: mean 13.2, readings 2, 3h before null\n"
+        "  13:00 Bretagne: mean 9, readings 1, 3h before null"
     )
