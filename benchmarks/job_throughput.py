@@ -15,6 +15,7 @@ job, so the rates of such a run are not the figures to quote. Needs the local st
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -57,6 +58,12 @@ def prefill(run: PipelineRun, count: int) -> float:
     return summary.seconds
 
 
+# The end is found to half a second (a run lasts about 40 s); the busy times are sampled, and the
+# progress printed, less often.
+COUNT_EVERY_S = 0.5
+PROGRESS_EVERY_S = 5.0
+
+
 def counted(run: PipelineRun) -> int:
     return sum(row.readings for row in run.table_rows()["region_hourly_temperature"])
 
@@ -65,7 +72,9 @@ def sample_busy(run: PipelineRun, totals: dict[str, list[float]]) -> None:
     for vertex in run.rest(f"/jobs/{run.job_id}")["vertices"]:
         metrics = run.rest(f"/jobs/{run.job_id}/vertices/{vertex['id']}/subtasks/metrics?get=busyTimeMsPerSecond&agg=avg")
         for metric in metrics:
-            totals[vertex["name"]].append(float(metric["avg"]) / 1000)
+            share = float(metric["avg"]) / 1000
+            if not math.isnan(share):  # a subtask that has not reported its busy time yet
+                totals[vertex["name"]].append(share)
 
 
 def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) -> Measurement:
@@ -80,10 +89,13 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
         if profile_s:
             time.sleep(10)  # past the start of the Python workers
             profile = summary(record(profile_s))
+        reported = 0.0
         while (done := counted(run)) < count:
-            sample_busy(run, busy)
-            print(f"[{variant}] {done:,} / {count:,} counted after {time.monotonic() - started:.0f} s", flush=True)
-            time.sleep(5)
+            if time.monotonic() - reported >= PROGRESS_EVERY_S:
+                reported = time.monotonic()
+                sample_busy(run, busy)
+                print(f"[{variant}] {done:,} / {count:,} counted after {reported - started:.0f} s", flush=True)
+            time.sleep(COUNT_EVERY_S)
         seconds = time.monotonic() - started
         cpu = spent_since(cpu_before, cpu_seconds_by_role())
     finally:
