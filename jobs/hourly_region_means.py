@@ -200,7 +200,9 @@ def with_copies_three_hours_later(t_env: StreamTableEnvironment, contributions: 
     So one aggregation keyed by (hour, region) holds a row's mean and the mean three hours
     earlier, and a change of either is one update of the row. (A LEFT JOIN of the means with
     themselves, its predecessor, sent every change of a row as a delete and an insert, so
-    readers of Cassandra found rows missing, and held the aggregation state twice.)
+    readers of Cassandra found rows missing, and held the aggregation state twice.) The array
+    is built from the row's own hour: an array of constants is planned as a join with a
+    one-task source, this one as a Correlate chained after the versions step.
     """
     return t_env.sql_query(
         f"SELECT counted_in AS hour_ms, region, "
