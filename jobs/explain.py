@@ -252,19 +252,33 @@ def result_row(kind, values: tuple):
     return row
 
 
+class MemoryValueState:
+    """A ValueState in a dict entry, for following the writer's keyed state outside Flink."""
+
+    def __init__(self) -> None:
+        self.stored = None
+
+    def value(self):
+        return self.stored
+
+    def update(self, value) -> None:
+        self.stored = value
+
+    def clear(self) -> None:
+        self.stored = None
+
+
 def with_replaced(rows: Iterable) -> Iterator[tuple]:
-    """Each result row with whether the result it replaces was a row, which the writer follows in
-    its keyed state from a key's UPDATE_BEFORE to its UPDATE_AFTER."""
-    from pyflink.common import RowKind
+    """Each result row with whether the result it replaces was a row, as the writer follows it in
+    its keyed state (``udfs.cassandra_writer.replaced_had_row``)."""
+    from collections import defaultdict
 
-    from udfs.cassandra_writer import has_row
+    from udfs.cassandra_writer import replaced_had_row
 
-    replaced_had_row: dict[tuple, bool] = {}
+    states: defaultdict[tuple, MemoryValueState] = defaultdict(MemoryValueState)
     for kind, values in rows:
-        row, key = result_row(kind, values), (values[0], values[1])
-        if kind == RowKind.UPDATE_BEFORE:
-            replaced_had_row[key] = has_row(row)
-        yield row, replaced_had_row.pop(key, False) if kind == RowKind.UPDATE_AFTER else False
+        row = result_row(kind, values)
+        yield row, replaced_had_row(row, states[(values[0], values[1])])
 
 
 def upserted(rows: Iterable) -> dict:

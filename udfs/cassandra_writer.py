@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterator
 
-from pyflink.common import Row, RowKind
+from pyflink.common import Row, RowKind, Types
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext
 
 from settings import CassandraSettings
@@ -109,6 +109,22 @@ def write_for(row: Row, replaced_had_row: bool) -> str:
     return "delete" if replaced_had_row else "skip"
 
 
+def replaced_had_row(row: Row, state) -> bool:
+    """Whether the result an UPDATE_AFTER replaces was a row (False for the other kinds).
+
+    ``state`` is the row's key's ValueState: a key's UPDATE_BEFORE leaves its answer there for
+    the UPDATE_AFTER that follows it, which takes it away.
+    """
+    kind = row.get_row_kind()
+    if kind == RowKind.UPDATE_BEFORE:
+        state.update(has_row(row))
+    elif kind == RowKind.UPDATE_AFTER:
+        had_row = bool(state.value())
+        state.clear()
+        return had_row
+    return False
+
+
 def apply_change(tables: HourlyMeansTables, row: Row, replaced_had_row: bool) -> str:
     """Apply one changelog row of the results; returns what was done (for the metrics)."""
     write = write_for(row, replaced_had_row)
@@ -134,14 +150,13 @@ class CassandraResultWriter(KeyedProcessFunction):
         self.retry = retry
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        from pyflink.common import Types
         from pyflink.datastream.state import ValueStateDescriptor
 
         from infra.cassandra_session import connect
 
         self.session = connect(self.cassandra)
         self.tables = HourlyMeansTables(self.session, self.cassandra.keyspace)
-        self.replaced_had_row = runtime_context.get_state(ValueStateDescriptor("replaced_had_row", Types.BOOLEAN()))
+        self.replaced = runtime_context.get_state(ValueStateDescriptor("replaced_had_row", Types.BOOLEAN()))
         metrics = runtime_context.get_metrics_group().add_group("iot")
         self.counters = {name: metrics.counter(f"rows_{name}") for name in ("upserted", "deleted", "skipped")}
         self.retries = metrics.counter("cassandra_write_retries")
@@ -154,14 +169,8 @@ class CassandraResultWriter(KeyedProcessFunction):
         log.warning("cassandra write failed, retrying: %s", error)
 
     def process_element(self, value: Row, ctx: KeyedProcessFunction.Context) -> Iterator:
-        kind = value.get_row_kind()
-        replaced_had_row = False
-        if kind == RowKind.UPDATE_BEFORE:
-            self.replaced_had_row.update(has_row(value))
-        elif kind == RowKind.UPDATE_AFTER:
-            replaced_had_row = bool(self.replaced_had_row.value())
-            self.replaced_had_row.clear()
+        replaced = replaced_had_row(value, self.replaced)
         done: list[str] = []
-        self.retry.run(lambda: done.append(apply_change(self.tables, value, replaced_had_row)), self._on_retry)
+        self.retry.run(lambda: done.append(apply_change(self.tables, value, replaced)), self._on_retry)
         self.counters[done[-1]].inc()
         return iter(())

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from pyflink.common import Row, RowKind
 
+from jobs.explain import MemoryValueState
 from tests.job.fake_metrics import FakeMetrics
 from udfs import cassandra_writer
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, hour_of, write_for
@@ -64,26 +65,12 @@ def test_a_result_without_readings_of_its_own_is_not_a_row(kind: RowKind, replac
     assert write_for(result(kind, mean=None, readings=0), replaced_had_row) == expected
 
 
-class FakeValueState:
-    def __init__(self) -> None:
-        self.stored = None
-
-    def value(self):
-        return self.stored
-
-    def update(self, value) -> None:
-        self.stored = value
-
-    def clear(self) -> None:
-        self.stored = None
-
-
 def open_writer(monkeypatch: pytest.MonkeyPatch, tables: FakeTables, metrics: FakeMetrics, closed: list):
     session = SimpleNamespace(cluster=SimpleNamespace(shutdown=lambda: closed.append(True)))
     monkeypatch.setattr("infra.cassandra_session.connect", lambda settings: session)
     monkeypatch.setattr(cassandra_writer, "HourlyMeansTables", lambda s, keyspace: tables)
     writer = CassandraResultWriter(SimpleNamespace(keyspace="iot"), RetryPolicy(budget_s=5, first_delay_s=0))
-    state = FakeValueState()
+    state = MemoryValueState()
     writer.open(SimpleNamespace(get_metrics_group=lambda: metrics, get_state=lambda descriptor: state))
     return writer, state
 

@@ -105,28 +105,34 @@ def test_expected_rows_and_where_the_correction_starts() -> None:
         explain.after_the_state(rows, {(hours[13], "Bretagne"): (9.0, 1, None)})
 
 
-def test_a_correction_moving_a_reading_to_the_next_hour(capsys: pytest.CaptureFixture[str]) -> None:
-    assert explain.main(["correction", "--pause", "3"]) == 0
+CASSANDRA_ROWS = "rows in Cassandra afterwards (both tables):\n"
+
+
+def correction_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[str, list[str]]:
+    """The command's report, and the rows Cassandra ends with (its last lines)."""
+    assert explain.main(["correction", *args, "--pause", "3"]) == 0
     report = capsys.readouterr().out
+    return report, report.rstrip().split(CASSANDRA_ROWS)[-1].splitlines()
+
+
+def test_a_correction_moving_a_reading_to_the_next_hour(capsys: pytest.CaptureFixture[str]) -> None:
+    report, rows = correction_report(capsys)
     # The versions step retracts the old value from 10:00 and adds the new one to 11:00 ...
     assert "caused by the correction:\n    -D (10:00, Bretagne, 12)\n    +I (11:00, Bretagne, 12.4)\n" in report
     # ... and Cassandra ends with the rows of r0, r2, r3 and the corrected r1, 13:00 following 10:00.
-    assert report.rstrip().endswith(
-        "rows in Cassandra afterwards (both tables):\n"
-        "  10:00 Bretagne: mean 10, readings 1, 3h before null\n"
-        "  11:00 Bretagne: mean 13.2, readings 2, 3h before null\n"
-        "  13:00 Bretagne: mean 9, readings 1, 3h before 10"
-    )
+    assert CASSANDRA_ROWS in report and rows == [
+        "  10:00 Bretagne: mean 10, readings 1, 3h before null",
+        "  11:00 Bretagne: mean 13.2, readings 2, 3h before null",
+        "  13:00 Bretagne: mean 9, readings 1, 3h before 10",
+    ]
 
 
 def test_a_correction_emptying_an_hour_deletes_its_row(capsys: pytest.CaptureFixture[str]) -> None:
-    assert explain.main(["correction", "--scenario", "empties", "--pause", "3"]) == 0
-    report = capsys.readouterr().out
+    report, rows = correction_report(capsys, "--scenario", "empties")
     # 10:00 keeps 07:00's mean as its "before", so its row goes by an update without readings.
     assert "+U -> delete (10:00, Bretagne)" in report
-    assert report.rstrip().endswith(
-        "rows in Cassandra afterwards (both tables):\n"
-        "  07:00 Bretagne: mean 8, readings 1, 3h before null\n"
-        "  11:00 Bretagne: mean 13.2, readings 2, 3h before null\n"
-        "  13:00 Bretagne: mean 9, readings 1, 3h before null"
-    )
+    assert CASSANDRA_ROWS in report and rows == [
+        "  07:00 Bretagne: mean 8, readings 1, 3h before null",
+        "  11:00 Bretagne: mean 13.2, readings 2, 3h before null",
+        "  13:00 Bretagne: mean 9, readings 1, 3h before null",
+    ]
