@@ -1,9 +1,11 @@
 """Throughput of the streaming job: readings per second from a pre-filled topic to final Cassandra rows.
 
-For each variant (the job, and the same job with its Python UDF replaced by SQL), in one run:
-pre-fill a fresh topic with ``--count`` valid readings (iot-loadgen's generator), submit the
-variant with ``flink run`` at ``--parallelism``, and time from RUNNING until the Cassandra
-tables count every reading. While it runs, the busy time of each operator chain is sampled
+For each variant (the job; the same job with its Python UDF replaced by SQL; the floor, plain
+Flink SQL doing the same core work, ``benchmarks/plain_sql_floor.py``), in one run: pre-fill a
+fresh topic with ``--count`` valid readings (iot-loadgen's generator), submit the variant with
+``flink run`` at ``--parallelism``, and time from RUNNING until the Cassandra tables count every
+reading (the floor: until it has read the topic to its end and finished). The job's rate is
+judged by its ratio to the floor's, measured in the same run. While it runs, the busy time of each operator chain is sampled
 from the REST API, and the CPU time of each kind of process (Flink's JVM, the Python workers,
 Kafka, Cassandra) is read from /proc, which together show where the time goes; with
 ``--profile-seconds`` a JFR profile of the TaskManager says which code. The profile slows the
@@ -28,7 +30,12 @@ from ingest.loadgen import LoadJob, run_load
 from jobs.submit import JOBS, ROOT
 from readings.parser import epoch_ms_of
 
-VARIANTS = {"job": JOBS["hourly"], "job without Python UDF": ROOT / "benchmarks" / "job_without_python_udf.py"}
+FLOOR = "plain Flink SQL floor"
+VARIANTS = {
+    "job": JOBS["hourly"],
+    "job without Python UDF": ROOT / "benchmarks" / "job_without_python_udf.py",
+    FLOOR: ROOT / "benchmarks" / "plain_sql_floor.py",
+}
 
 
 @dataclass
@@ -68,6 +75,14 @@ def counted(run: PipelineRun) -> int:
     return sum(row.readings for row in run.table_rows()["region_hourly_temperature"])
 
 
+def finished_seconds(run: PipelineRun) -> float | None:
+    """RUNNING to FINISHED by the REST API's clock, once the bounded floor job has finished."""
+    job = run.rest(f"/jobs/{run.job_id}")
+    if job["state"] != "FINISHED":
+        return None
+    return (job["timestamps"]["FINISHED"] - job["timestamps"]["RUNNING"]) / 1000
+
+
 def sample_busy(run: PipelineRun, totals: dict[str, list[float]]) -> None:
     for vertex in run.rest(f"/jobs/{run.job_id}")["vertices"]:
         metrics = run.rest(f"/jobs/{run.job_id}/vertices/{vertex['id']}/subtasks/metrics?get=busyTimeMsPerSecond&agg=avg")
@@ -90,13 +105,20 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
             time.sleep(10)  # past the start of the Python workers
             profile = summary(record(profile_s))
         reported = 0.0
-        while (done := counted(run)) < count:
+        while True:
+            if variant == FLOOR:
+                seconds = finished_seconds(run)
+                done, progress = (count, "finished") if seconds else (0, "running")
+            else:
+                done = counted(run)
+                seconds, progress = time.monotonic() - started, f"{done:,} / {count:,} counted"
+            if done >= count:
+                break
             if time.monotonic() - reported >= PROGRESS_EVERY_S:
                 reported = time.monotonic()
                 sample_busy(run, busy)
-                print(f"[{variant}] {done:,} / {count:,} counted after {reported - started:.0f} s", flush=True)
+                print(f"[{variant}] {progress} after {reported - started:.0f} s", flush=True)
             time.sleep(COUNT_EVERY_S)
-        seconds = time.monotonic() - started
         cpu = spent_since(cpu_before, cpu_seconds_by_role())
     finally:
         run.cancel()
@@ -124,8 +146,10 @@ def main() -> None:
             print(f"      cpu {spent / total:6.1%}  {role:<24} {spent * 1e6 / result.readings:8.1f}")
         for line in result.profile:
             print(f"      {line[:130]}")
-    if len(results) == 2:
-        print(f"  ratio job / job without Python UDF: {results[0].rate / results[1].rate:.2f}")
+    rates = {result.variant: result.rate for result in results}
+    for other in (name for name in ("job without Python UDF", FLOOR) if name in rates):
+        if "job" in rates:
+            print(f"  ratio job / {other}: {rates['job'] / rates[other]:.2f}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import datetime, timezone
 
 import pytest
@@ -81,6 +82,31 @@ def test_watermark_time_follows_the_oracle_on_every_bad_input(batch_env: TableEn
         b'{"timestamp": "2019-02-19 14:02:10"} trailing', b'{"timestamp": "2019-02-19 14:02:10", "t": NaN}',
         b'{"timestamp": "2019-02-19 14:02:10", "x": "\xff"}', b'{"timestamp": "2019-02-19 14:02:10", "x": "\\q"}',
     ]
+    assert sql_event_times(batch_env, payloads, UTC_RULES) == oracle_event_times(payloads, UTC_RULES)
+
+
+def one_byte_mutations(count: int, seed: int = 7) -> list[bytes]:
+    """Sensor-shaped messages with one byte inserted, replaced or removed: the edges of the fast scan."""
+    rng = random.Random(seed)
+    alphabet = b' \t\n"\\{}[],:-+.eE0123456789tfnulrasTZ\x00\x1f\x7f\xc3\xa9\xff'
+    mutated = []
+    for n in range(count):
+        message = bytearray(stamped("2019-02-19 14:02:10").replace(b'"id": "r"', f'"id": "r{n}"'.encode()))
+        at = rng.randrange(len(message))
+        byte = alphabet[rng.randrange(len(alphabet))]
+        action = rng.choice(("insert", "replace", "remove"))
+        if action == "insert":
+            message.insert(at, byte)
+        elif action == "replace":
+            message[at] = byte
+        else:
+            del message[at]
+        mutated.append(bytes(message))
+    return mutated
+
+
+def test_watermark_time_follows_the_oracle_on_mutated_messages(batch_env: TableEnvironment) -> None:
+    payloads = one_byte_mutations(1500)
     assert sql_event_times(batch_env, payloads, UTC_RULES) == oracle_event_times(payloads, UTC_RULES)
 
 

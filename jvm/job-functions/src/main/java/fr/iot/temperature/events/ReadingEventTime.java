@@ -32,6 +32,7 @@ public class ReadingEventTime extends ScalarFunction {
     private static final Pattern SHAPE = Pattern.compile(
             "(\\d{4}-\\d{2}-\\d{2})[T ](\\d{2}:\\d{2}(?::\\d{2})?)(?:[.,](\\d+))?(?:(Z)|([+-])(\\d{2})(?::?(\\d{2}))?)?");
     private static final long DAY_SECONDS = 86_400;
+    private static final byte[] TIMESTAMP = "timestamp".getBytes(StandardCharsets.US_ASCII);
 
     private transient String zoneName;
     private transient ZoneId zone;
@@ -59,6 +60,11 @@ public class ReadingEventTime extends ScalarFunction {
 
     /** The top-level {@code timestamp} string (the last one if repeated), or null; null for invalid JSON. */
     static String timestampField(byte[] payload) {
+        String scanned = FlatObjectScan.stringField(payload, TIMESTAMP);
+        return scanned != FlatObjectScan.UNSURE ? scanned : parsedTimestampField(payload);
+    }
+
+    private static String parsedTimestampField(byte[] payload) {
         // Decoded with replacement first, as the oracle does, so bad bytes inside a string do not void the message.
         String text = new String(payload, StandardCharsets.UTF_8);
         try (JsonParser parser = JSON.createParser(text)) {
@@ -82,6 +88,14 @@ public class ReadingEventTime extends ScalarFunction {
 
     /** readings/timestamps.py's epoch_ms, or null where it raises InvalidTimestamp. */
     static Long epochMs(String text, ZoneId zone) {
+        if (isBriefForm(text)) {
+            try {
+                return localEpochMs(LocalDateTime.of(digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10),
+                        digits(text, 11, 13), digits(text, 14, 16), digits(text, 17, 19)), 0, zone);
+            } catch (DateTimeException invalid) {
+                return null;
+            }
+        }
         Matcher shape = SHAPE.matcher(text);
         if (!shape.matches()) {
             return null;
@@ -94,15 +108,51 @@ public class ReadingEventTime extends ScalarFunction {
                 long offsetSeconds = shape.group(5) == null ? 0 : offsetSeconds(shape.group(5), shape.group(6), shape.group(7));
                 return (local.toEpochSecond(ZoneOffset.UTC) - offsetSeconds) * 1000 + millis;
             }
-            var offsets = zone.getRules().getValidOffsets(local);
-            if (offsets.isEmpty()) {
-                return null; // skipped by a DST change: the time does not exist
-            }
-            // Twice in the autumn: the first, the earlier offset in the list (PEP 495's fold=0).
-            return local.toEpochSecond(offsets.get(0)) * 1000 + millis;
+            return localEpochMs(local, millis, zone);
         } catch (DateTimeException | ArithmeticException invalid) {
             return null;
         }
+    }
+
+    /** A naive local time placed in {@code zone}; null when a DST change skipped it. */
+    private static Long localEpochMs(LocalDateTime local, long millis, ZoneId zone) {
+        if (zone == ZoneOffset.UTC) {
+            return local.toEpochSecond(ZoneOffset.UTC) * 1000 + millis;
+        }
+        var offsets = zone.getRules().getValidOffsets(local);
+        if (offsets.isEmpty()) {
+            return null; // skipped by a DST change: the time does not exist
+        }
+        // Twice in the autumn: the first, the earlier offset in the list (PEP 495's fold=0).
+        return local.toEpochSecond(offsets.get(0)) * 1000 + millis;
+    }
+
+    /** The brief's {@code YYYY-MM-DD HH:MM:SS}, checked without a regular expression (nearly every message). */
+    private static boolean isBriefForm(String text) {
+        if (text.length() != 19) {
+            return false;
+        }
+        for (int i = 0; i < 19; i++) {
+            char c = text.charAt(i);
+            boolean ok = switch (i) {
+                case 4, 7 -> c == '-';
+                case 10 -> c == ' ';
+                case 13, 16 -> c == ':';
+                default -> c >= '0' && c <= '9';
+            };
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int digits(String text, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            value = value * 10 + (text.charAt(i) - '0');
+        }
+        return value;
     }
 
     private static long fractionMillis(String digits) {
