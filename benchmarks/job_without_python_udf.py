@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyflink.table import StreamTableEnvironment, Table
 
-from jobs.hourly_region_means import PARTITION_ORDER_COLUMNS, run, through_data_stream
+from jobs.hourly_region_means import PARTITION_ORDER_COLUMNS, run
 from settings import Settings
 from udfs.parse_and_locate import COLUMNS, READING
 
@@ -31,7 +31,7 @@ def parse_in_sql(t_env: StreamTableEnvironment, source: Table, settings: Setting
                event_time
         FROM raw_messages""")
     assert parsed.get_schema().get_field_names() == [*COLUMNS, *PARTITION_ORDER_COLUMNS]
-    return through_data_stream(t_env, parsed)
+    return parsed
 
 
 if __name__ == "__main__":

@@ -350,7 +350,7 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
     readings = env.from_collection([r.row() for r in (*before, correction)], type_info=reading_type).map(
         pause_before_the_correction, output_type=reading_type
     )
-    contributions, _late = job.versioned_contributions(t_env, t_env.from_data_stream(readings), settings.job)
+    contributions, _late = job.versioned_contributions(t_env, readings, settings.job)
     stages = {"versions": t_env.to_changelog_stream(contributions)}
     job.enable_mini_batches(t_env, settings)
     means = job.hourly_means(t_env, job.with_copies_three_hours_later(t_env, contributions))

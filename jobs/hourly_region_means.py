@@ -2,7 +2,7 @@
 
 It reads like the data flow of PRODUCT.md section 3:
 
-    source -> parse and locate -> (rejected -> dead letters)
+    source -> parse and locate -> partition watermark -> (rejected -> dead letters)
            -> versions by id  -> (too late -> late topic)
            -> copies three hours later -> hourly means (and three hours before) -> Cassandra
 
@@ -17,17 +17,18 @@ from typing import Callable
 
 from pyflink.common import Types
 from pyflink.datastream import DataStream, StreamExecutionEnvironment
-from pyflink.table import Schema, StreamTableEnvironment, Table, TableEnvironment
+from pyflink.table import StreamTableEnvironment, Table, TableEnvironment
 from pyflink.table.expressions import col
 
 from settings import JobSettings, KafkaSettings, ReadingRules, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
-from udfs.parse_and_locate import COLUMNS, READING, REJECTED, parse_and_locate_udf
+from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
 from udfs.jvm_functions import EVENT_TIME_FUNCTION, with_job_functions
+from udfs.partition_watermark import partition_watermark
 from udfs.reading_versions import reading_versions
 
 SOURCE = "sensor_readings"
-# Carried past the parse step for with_partition_watermark (and the record timestamp).
+# Carried past the parse step for partition_watermarks.
 PARTITION_ORDER_COLUMNS = ["kafka_partition", "event_time"]
 HOUR_MS = 3_600_000
 
@@ -122,72 +123,33 @@ def kafka_source(t_env: StreamTableEnvironment, settings: Settings) -> Table:
 
 
 def parse_and_locate(t_env: StreamTableEnvironment, source: Table, settings: Settings) -> Table:
-    """Parse, validate and locate every message with the vectorised UDF.
-
-    The result goes through a DataStream once, so the rejected and the valid paths share one
-    source and one Python operator instead of each planning its own copy.
-    """
+    """Parse, validate and locate every message with the vectorised UDF; each message keeps its
+    Kafka partition and event time for ``partition_watermarks``."""
     parse = parse_and_locate_udf(settings.rules, settings.job.fail_once_marker)
     parsed = source.select(
         parse(col("payload"), col("kafka_timestamp")).alias("m"), col("kafka_partition"), col("event_time")
     )
-    flat = parsed.select(
+    return parsed.select(
         *[col("m").get(name).alias(name) for name in COLUMNS], *[col(name) for name in PARTITION_ORDER_COLUMNS]
     )
-    return through_data_stream(t_env, flat)
 
 
-def through_data_stream(t_env: StreamTableEnvironment, table: Table) -> Table:
-    """The table round-tripped through a DataStream, keeping the source's watermarks.
+def partition_watermarks(t_env: StreamTableEnvironment, parsed: Table, job: JobSettings) -> tuple[DataStream, Table]:
+    """(readings, each with the watermark its lateness is judged against; rejected messages as dead letters).
 
-    ``from_data_stream`` drops the stream's watermarks unless its schema declares
-    ``SOURCE_WATERMARK()`` on a rowtime column, and then every record needs a timestamp: the
-    table's ``event_time`` attribute puts it there on the way out. ``processed_at`` orders
-    each partition's messages for ``with_partition_watermark``.
+    The watermark is that of the message's own Kafka partition: the highest event time read from
+    it up to and including the message, minus the out-of-orderness, kept in checkpointed state
+    (``udfs.partition_watermark``). Flink's own watermark restarts from nothing and advances with
+    processing speed; this one depends only on the partition's content, so a restart, a replay or
+    another parallelism reaches the same verdicts.
     """
-    schema = (
-        Schema.new_builder()
-        .column_by_metadata("rowtime", "TIMESTAMP_LTZ(3)")
-        .column_by_expression("processed_at", "PROCTIME()")
-        .watermark("rowtime", "SOURCE_WATERMARK()")
-        .build()
-    )
-    return t_env.from_data_stream(t_env.to_data_stream(table), schema)
+    readings, rejected = partition_watermark(t_env.to_data_stream(parsed), job.out_of_orderness_seconds * 1000)
+    return readings, t_env.from_data_stream(rejected)
 
 
-def with_partition_watermark(t_env: StreamTableEnvironment, parsed: Table, job: JobSettings) -> Table:
-    """Each message with the watermark its lateness is judged against: its partition's so far.
-
-    That is the highest event time read from the message's Kafka partition up to and
-    including it, minus the out-of-orderness: what Flink's per-partition watermark generator
-    computes, taken in offset order and kept in checkpointed state. Flink's own watermark is not
-    checkpointed, restarts from nothing and advances with processing speed, so verdicts made
-    with it would change on a restart or a replay; this one depends only on the partition's
-    content, so a restart, a replay or another parallelism reaches the same verdicts.
-    """
-    out_of_orderness_ms = job.out_of_orderness_seconds * 1000
-    return t_env.sql_query(
-        f"SELECT *, MAX(CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT)) OVER ("
-        f"PARTITION BY kafka_partition ORDER BY processed_at ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-        f") * 1000 - {out_of_orderness_ms} AS watermark_ms FROM {parsed}"
-    )
-
-
-def rejected_messages(parsed: Table) -> Table:
-    return parsed.where(col("kind") == REJECTED).select(col("dead_letter_key").alias("k"), col("dead_letter_value").alias("v"))
-
-
-def located_readings(judged: Table) -> Table:
-    return judged.where(col("kind") == READING).select(
-        col("id"), col("event_ms"), col("lat"), col("lon"), col("temperature"), col("region"), col("watermark_ms")
-    )
-
-
-def versioned_contributions(t_env: StreamTableEnvironment, readings: Table, job: JobSettings) -> tuple[Table, Table]:
+def versioned_contributions(t_env: StreamTableEnvironment, readings: DataStream, job: JobSettings) -> tuple[Table, Table]:
     """Versions: the last message per id wins; returns (value changes, too-late readings)."""
-    versions, late = reading_versions(
-        t_env.to_data_stream(readings), job.allowed_lateness_seconds * 1000, job.id_retention_ms
-    )
+    versions, late = reading_versions(readings, job.allowed_lateness_seconds * 1000, job.id_retention_ms)
     versions = versions.uid("reading-versions").name("versions by id")
     return t_env.from_changelog_stream(versions), t_env.from_data_stream(late).select(
         col("late_key").alias("k"), col("late_value").alias("v")
@@ -274,14 +236,14 @@ def build(t_env: StreamTableEnvironment, settings: Settings, parse: ParseStep | 
     t_env.execute_sql("CREATE TABLE cassandra_writes (done INT) WITH ('connector' = 'blackhole')")
 
     parsed = (parse or parse_and_locate)(t_env, kafka_source(t_env, settings), settings)
-    judged = with_partition_watermark(t_env, parsed, job)
-    contributions, late = versioned_contributions(t_env, located_readings(judged), job)
+    readings, rejected = partition_watermarks(t_env, parsed, job)
+    contributions, late = versioned_contributions(t_env, readings, job)
     enable_mini_batches(t_env, settings)
     results = hourly_means(t_env, with_copies_three_hours_later(t_env, contributions))
     writes = write_to_cassandra(t_env, results, settings)
 
     statements = t_env.create_statement_set()
-    statements.add_insert("rejected_sink", rejected_messages(parsed))
+    statements.add_insert("rejected_sink", rejected)
     statements.add_insert("late_sink", late)
     statements.add_insert("cassandra_writes", t_env.from_data_stream(writes))
     return statements

@@ -25,7 +25,7 @@ made exact for one sequence of messages in production order:
   exact mean (``math.fsum``) of their temperatures, their count, and the mean of
   (hour - 3 h, region) or None when that row does not exist. No row for a count of zero.
 
-The job judges lateness the same way (``with_partition_watermark``), in offset order and from
+The job judges lateness the same way (``partition_watermarks``), in offset order and from
 checkpointed state, so its verdicts do not depend on timing, restarts or replays.
 """
 

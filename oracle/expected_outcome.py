@@ -59,7 +59,7 @@ def expected_outcome(
     winners: dict[str, Located] = {}  # ids are never forgotten here
     late: list[ExpectedLate] = []
     rejected: list[Rejection] = []
-    max_time_ms: dict[int, int] = {}  # per Kafka partition, as the job's with_partition_watermark
+    max_time_ms: dict[int, int] = {}  # per Kafka partition, as the job's partition_watermarks
     for message, verdict in zip(messages, verdicts):
         offered_ms = watermark_time_ms(message.value, message.judged_at_ms, rules)
         if offered_ms is not None and offered_ms > max_time_ms.get(message.partition, offered_ms - 1):

@@ -40,10 +40,11 @@ def test_the_plan_of_the_real_job() -> None:
     first = [task.operators[0] for task in tasks]
     assert first[0].startswith("Source: sensor_readings") and not tasks[0].inputs
     assert {"versions by id", "upsert into cassandra"} <= set(first)
-    assert any(name.startswith("OverAggregate[") for name in first)  # the number counts the planner's nodes so far
+    # Each partition's watermark in the source's task, where its messages are in offset order: no shuffle.
+    assert "partition watermark" in tasks[0].operators and "PythonCalc" in " ".join(tasks[0].operators)
     assert all(task.parallelism == 2 for task in tasks)
     assert {strategy for task in tasks for _, strategy in task.inputs} == {"HASH"}
-    assert sorted(uid for task in tasks for uid in task.uids) == ["cassandra-writer", "reading-versions"]
+    assert sorted(uid for task in tasks for uid in task.uids) == ["cassandra-writer", "partition-watermarks", "reading-versions"]
     # One aggregation holds the mean and the mean three hours before: no join, no second copy.
     operators = [name for task in tasks for name in task.operators]
     assert not any(name.startswith("Join") for name in operators)
@@ -53,7 +54,7 @@ def test_the_plan_of_the_real_job() -> None:
 def test_the_command_prints_the_operators_and_the_planner_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert explain.main(["plan", "--parallelism", "1", "--show", "operators,sql"]) == 0
     out = capsys.readouterr().out
-    assert "OverAggregate(partitionBy=[kafka_partition]" in out and "versions by id" in out
+    assert "partition watermark" in out and "versions by id" in out
     assert "== Optimized Execution Plan ==" in out and "MiniBatchAssigner(interval=[1000ms]" in out
 
 

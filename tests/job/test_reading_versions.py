@@ -86,7 +86,7 @@ def versioned(env: StreamExecutionEnvironment, readings: Callable[[StreamTableEn
     """The step's (value changes with their kinds, late records) for the readings table built by ``readings``."""
     t_env = StreamTableEnvironment.create(env)
     settings = JobSettings(allowed_lateness_seconds=LATENESS_MS // 1000)
-    contributions, late = job.versioned_contributions(t_env, readings(t_env), settings)
+    contributions, late = job.versioned_contributions(t_env, t_env.to_data_stream(readings(t_env)), settings)
     with contributions.execute().collect() as rows:
         changes = [(row.get_row_kind(), (row[0] - T0) // 60_000, row[1], row[2]) for row in rows]
     with late.execute().collect() as rows:

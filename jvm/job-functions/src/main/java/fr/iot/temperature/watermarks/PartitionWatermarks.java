@@ -1,0 +1,90 @@
+package fr.iot.temperature.watermarks;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeHint;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.Collector;
+
+/**
+ * Each parsed message with the watermark its lateness is judged against: the highest event time
+ * read from its Kafka partition up to and including it, minus the out-of-orderness. Readings go
+ * on with that watermark; rejected messages leave on a side output as dead letters.
+ *
+ * <p>It runs in the source's task, where each partition's messages arrive in offset order, and
+ * keeps one maximum per partition in operator state. Flink's own watermark is not checkpointed and
+ * advances with processing speed, so verdicts made with it would change on a restart or a
+ * replay; this one depends only on the partition's content. The state is a union list: after a
+ * rescale every task gets every partition's maximum and keeps the highest, whichever task reads
+ * the partition now.
+ */
+public class PartitionWatermarks extends ProcessFunction<Row, Row> implements CheckpointedFunction {
+    // Positions of the parsed columns (see PartitionWatermarkStep): rows from a DataStream have no names.
+    static final int KIND = 0;
+    static final int ID = 1;
+    static final int EVENT_MS = 2;
+    static final int LAT = 3;
+    static final int LON = 4;
+    static final int TEMPERATURE = 5;
+    static final int REGION = 6;
+    static final int DEAD_LETTER_KEY = 8;
+    static final int DEAD_LETTER_VALUE = 9;
+    static final int KAFKA_PARTITION = 10;
+    static final int EVENT_TIME = 11;
+    static final String READING = "reading";
+
+    private final long outOfOrdernessMs;
+    private transient Map<Integer, Long> maxEventSeconds;
+    private transient ListState<Tuple2<Integer, Long>> checkpointed;
+
+    public PartitionWatermarks(long outOfOrdernessMs) {
+        this.outOfOrdernessMs = outOfOrdernessMs;
+    }
+
+    @Override
+    public void processElement(Row parsed, Context ctx, Collector<Row> out) {
+        long watermarkMs = watermarkAfter(parsed.getFieldAs(KAFKA_PARTITION), parsed.getFieldAs(EVENT_TIME));
+        if (READING.equals(parsed.getField(KIND))) {
+            out.collect(Row.of(parsed.getField(ID), parsed.getField(EVENT_MS), parsed.getField(LAT), parsed.getField(LON),
+                    parsed.getField(TEMPERATURE), parsed.getField(REGION), watermarkMs));
+        } else {
+            ctx.output(PartitionWatermarkStep.REJECTED, Row.of(parsed.getField(DEAD_LETTER_KEY), parsed.getField(DEAD_LETTER_VALUE)));
+        }
+    }
+
+    /** The partition's watermark once this event time is read: whole seconds, as the event time offers them. */
+    long watermarkAfter(Integer partition, Instant eventTime) {
+        long seconds = Math.floorDiv(eventTime.toEpochMilli(), 1000L);
+        long highest = maxEventSeconds.merge(partition, seconds, Math::max);
+        return highest * 1000 - outOfOrdernessMs;
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        checkpointed.clear();
+        for (Map.Entry<Integer, Long> entry : maxEventSeconds.entrySet()) {
+            checkpointed.add(Tuple2.of(entry.getKey(), entry.getValue()));
+        }
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        checkpointed = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>(
+                "partition-max-event-seconds", TypeInformation.of(new TypeHint<Tuple2<Integer, Long>>() {})));
+        maxEventSeconds = new HashMap<>();
+        if (context.isRestored()) {
+            for (Tuple2<Integer, Long> entry : checkpointed.get()) {
+                maxEventSeconds.merge(entry.f0, entry.f1, Math::max);
+            }
+        }
+    }
+}

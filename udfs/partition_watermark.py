@@ -1,0 +1,25 @@
+"""Partition watermark: each message judged against the watermark of its own Kafka partition.
+
+The step runs in the JVM (``jvm/job-functions``, ``fr.iot.temperature.watermarks``), chained to
+the parse step in the source's task, where each partition's messages arrive in offset order: it
+keeps the highest event time per partition in checkpointed operator state, gives every reading
+that maximum minus the out-of-orderness as ``watermark_ms``, and sends rejected messages to a
+side output as ready-made dead letters. It replaced an SQL ``OVER`` aggregation keyed by
+partition, which shuffled every message to another task and kept its maximum in RocksDB
+(docs/benchmarks.md). The oracle (``oracle/expected_outcome.py``) states the same rule in Python.
+"""
+
+from __future__ import annotations
+
+from pyflink.datastream import DataStream
+from pyflink.java_gateway import get_gateway
+
+
+def partition_watermark(parsed: DataStream, out_of_orderness_ms: int) -> tuple[DataStream, DataStream]:
+    """(readings as id, event_ms, lat, lon, temperature, region, watermark_ms; dead letters as k, v).
+
+    ``parsed`` has udfs.parse_and_locate's columns followed by kafka_partition and event_time.
+    """
+    step = get_gateway().jvm.fr.iot.temperature.watermarks.PartitionWatermarkStep
+    readings = step.readings(parsed._j_data_stream, out_of_orderness_ms)
+    return DataStream(readings), DataStream(step.rejected(readings))
