@@ -74,3 +74,25 @@ def epoch_ms(text: str, zone: tzinfo) -> int:
     if not FIRST_MS <= milliseconds <= LAST_MS:
         raise InvalidTimestamp(f"{quoted(text)} is outside the years 1 to 9999 in UTC")
     return milliseconds
+
+
+def utc_text_of_ms(milliseconds: int) -> str:
+    """ISO-8601 in UTC with milliseconds of any epoch millisecond, as the late topic prints it.
+
+    Python's datetime stops at the years 1 to 9999; a time stored before the accepted range
+    existed can lie outside, so the proleptic Gregorian date is computed here (H. Hinnant's
+    ``civil_from_days``) and the year written as ISO-8601 expands it: ``0000``, ``-0001``, ``+10000``.
+    """
+    days, rest = divmod(milliseconds, 86_400_000)
+    era, day_of_era = divmod(days + 719_468, 146_097)
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = shifted_month + 3 if shifted_month < 10 else shifted_month - 9
+    year = year_of_era + era * 400 + (month <= 2)
+    year_text = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+05d}"
+    hours, rest = divmod(rest, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{year_text}-{month:02d}-{day:02d}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"

@@ -6,8 +6,11 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, InvalidTimestamp, earliest_ms, epoch_ms, zone_of
+from readings.rejected import utc_text
+from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, InvalidTimestamp, earliest_ms, epoch_ms, utc_text_of_ms, zone_of
 
 UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")
@@ -107,3 +110,16 @@ def test_zone_of() -> None:
     assert zone_of("UTC") is UTC
     assert zone_of("utc") is UTC
     assert zone_of("Europe/Paris") == PARIS
+
+
+@settings(max_examples=300)
+@given(st.integers(FIRST_MS, LAST_MS))
+def test_any_millisecond_prints_as_python_prints_the_years_1_to_9999(milliseconds: int) -> None:
+    assert utc_text_of_ms(milliseconds) == utc_text(EPOCH + timedelta(milliseconds=milliseconds))
+
+
+def test_times_outside_the_years_1_to_9999_print_with_an_expanded_year() -> None:
+    assert utc_text_of_ms(FIRST_MS - 3_600_000) == "0000-12-31T23:00:00.000Z"
+    assert utc_text_of_ms(FIRST_MS - 366 * 86_400_000) == "0000-01-01T00:00:00.000Z"  # year 0 is a leap year
+    assert utc_text_of_ms(FIRST_MS - 367 * 86_400_000) == "-0001-12-31T00:00:00.000Z"
+    assert utc_text_of_ms(LAST_MS + 1) == "+10000-01-01T00:00:00.000Z"
