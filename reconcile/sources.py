@@ -22,7 +22,7 @@ from settings import CassandraSettings, KafkaSettings, Settings
 KAFKA_ERRORS = (KafkaError, MissingTopic, TimeoutError)
 # Hours read as epoch milliseconds: the driver raises OverflowError on a timestamp outside the
 # years 1 to 9999, which a job wrote before event times had an accepted range.
-TABLE_COLUMNS = "toUnixTimestamp(hour), region, mean_temperature, readings, mean_temperature_3h_before"
+COLUMNS = "toUnixTimestamp(hour), region, mean_temperature, readings, mean_temperature_3h_before"
 
 
 class Unreadable(RuntimeError):
@@ -72,7 +72,7 @@ def read_tables(cassandra: CassandraSettings) -> tuple[dict[str, list[ResultRow]
     unshowable: dict[str, list[int]] = {}
     try:
         for table in RESULT_TABLES:
-            rows = session.execute(session.prepare(f"SELECT {TABLE_COLUMNS} FROM {keyspace}.{table}"))
+            rows = session.execute(session.prepare(f"SELECT {COLUMNS} FROM {keyspace}.{table}"))
             tables[table], unshowable[table] = split_hours(rows)
     finally:
         session.cluster.shutdown()
