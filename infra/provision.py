@@ -6,7 +6,7 @@ import argparse
 import logging
 from importlib import resources
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 
 from infra.cassandra_session import checked_identifier, connect
 from settings import CassandraSettings, KafkaSettings, Settings, configure_logging
@@ -35,16 +35,36 @@ def ensure_schema(settings: CassandraSettings) -> None:
     log.info("cassandra schema ready in keyspace %s", settings.keyspace)
 
 
+def topic_configs(settings: KafkaSettings) -> dict[str, dict[str, str]]:
+    """The topic settings we rely on, by topic name.
+
+    The readings topic stamps each record with the broker's clock as it appends it, whatever
+    the producer sets: the job judges ``future_timestamp`` by that stamp, so no producer's
+    clock decides what is in the future, and a replay of the topic reads the same stamps.
+    """
+    return {settings.readings_topic: {"message.timestamp.type": "LogAppendTime"}}
+
+
 def ensure_topics(settings: KafkaSettings, topics: tuple[str, ...] | None = None) -> list[str]:
-    """Create the missing topics; returns the names it created."""
+    """Create the missing topics and give every one its ``topic_configs``; returns the names it created."""
     wanted = topics or settings.topics
+    configs = topic_configs(settings)
     admin = KafkaAdminClient(client_id="iot-provision", **settings.client_options())
     try:
         missing = [name for name in wanted if name not in set(admin.list_topics())]
         if missing:
-            admin.create_topics(
-                [NewTopic(name, settings.partitions, settings.replication_factor) for name in missing]
-            )
+            admin.create_topics([
+                NewTopic(name, settings.partitions, settings.replication_factor, topic_configs=configs.get(name, {}))
+                for name in missing
+            ])
+        # Topics created before a setting existed get it too (an incremental change: others stay).
+        present = [ConfigResource(ConfigResourceType.TOPIC, name, configs=configs[name])
+                   for name in wanted if name not in missing and name in configs]
+        if present:
+            outcomes = admin.alter_configs(present).get("topic", {})
+            failed = {name: outcome for name, outcome in outcomes.items() if outcome != "OK"}
+            if failed:
+                raise RuntimeError(f"cannot set the topic settings {configs}: {failed}")
     finally:
         admin.close()
     log.info("kafka topics ready: %s (created %s)", ", ".join(wanted), ", ".join(missing) or "none")

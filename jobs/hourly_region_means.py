@@ -20,6 +20,7 @@ from pyflink.datastream import DataStream, StreamExecutionEnvironment
 from pyflink.table import StreamTableEnvironment, Table, TableEnvironment
 from pyflink.table.expressions import col
 
+from readings.timestamps import earliest_ms
 from settings import JobSettings, KafkaSettings, ReadingRules, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
 from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
@@ -42,13 +43,15 @@ def event_time_expression(rules: ReadingRules) -> str:
     The watermark has to be declared on the source to be tracked per Kafka partition, before any
     Python runs. The function reads the payload's ``timestamp`` with the Python parser's rules
     (naive times in ``IOT_RULES_TIMEZONE``) to the second; a message without a readable one, or
-    with one beyond the future margin of its Kafka timestamp, gets the epoch, so it never moves
+    with one before the earliest accepted time or beyond the future margin of its Kafka timestamp
+    (the broker's append time), gets the epoch, so it never moves
     the watermark. (It replaced an SQL expression of JSON_VALUE, regular expressions and
     TO_TIMESTAMP that parsed each message a dozen times and took most of the source's time.)
     """
     zone = rules.timezone.replace("'", "''")
     margin_ms = round(rules.future_margin_seconds * 1000)
-    return f"{EVENT_TIME}(payload, kafka_timestamp, '{zone}', CAST({margin_ms} AS BIGINT))"
+    earliest = earliest_ms(rules.earliest_year)
+    return f"{EVENT_TIME}(payload, kafka_timestamp, '{zone}', CAST({margin_ms} AS BIGINT), CAST({earliest} AS BIGINT))"
 
 
 def register_event_time(t_env: TableEnvironment) -> None:

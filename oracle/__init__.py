@@ -5,13 +5,15 @@ messages here, and compare (``diff_tables``). The rules are PRODUCT.md sections 
 made exact for one sequence of messages in production order:
 
 - **Verdict.** Each message is parsed with ``readings`` as judged at its Kafka record
-  timestamp (``SentMessage.judged_at_ms``, the clock of ``future_timestamp``). A valid reading
+  timestamp (``SentMessage.judged_at_ms``, the clock of ``future_timestamp``: the broker's, as
+  the readings topic stamps ``LogAppendTime``). A valid reading
   is located with ``geo.RegionIndex``; outside every region it is rejected ``outside_france``.
   Every rejection is an expected record of ``sensor.readings.rejected``, in order.
 - **Watermark.** At each message, the watermark is the highest event time offered by the
   messages of its Kafka partition so far, itself included, minus the out-of-orderness
   (default 30 s); there is none before any. A message offers its ``timestamp`` when that
-  parses and is not a ``future_timestamp``, whatever else is wrong with the message; like the
+  parses and lies in the accepted range (from the earliest accepted year, not a
+  ``future_timestamp``), whatever else is wrong with the message; like the
   job's SQL source, the time is truncated to the second, and text that is not strict JSON
   (``NaN``, ``Infinity``) offers nothing.
 - **Too late.** A located reading is too late when there is a watermark and its event time,

@@ -13,7 +13,8 @@ class SentMessage(NamedTuple):
     """One message of ``sensor.readings`` in production order, with its Kafka record timestamp.
 
     ``judged_at_ms`` is the clock ``future_timestamp`` is judged against (the job uses the
-    record's timestamp, not its own clock, so a replay reaches the same verdicts); lateness is
+    record's timestamp, the broker's append time, not its own clock nor the producer's, so a
+    replay reaches the same verdicts); lateness is
     judged against the watermark of the message's Kafka ``partition``.
     """
 

@@ -3,7 +3,8 @@
 The job declares its watermark on the Kafka source, before any Python runs
 (``jobs.hourly_region_means.event_time_expression``, the JVM function ``ReadingEventTime``): the
 payload's top-level ``timestamp`` string read with the parser's rules, the epoch when it does not
-read or lies beyond the future margin. So a message moves the watermark whenever its
+read or lies outside the accepted range (before the earliest accepted time, or beyond the future
+margin of the broker's clock). So a message moves the watermark whenever its
 ``timestamp`` reads, whatever else is wrong with it (a missing field, a string temperature, a
 point at sea), and never when the text is not strict JSON (``NaN`` and ``Infinity`` literals are
 refused, as orjson does). ``tests/job/test_job_steps.py`` holds both to the same answers.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import orjson
 
-from readings.timestamps import InvalidTimestamp, epoch_ms, zone_of
+from readings.timestamps import InvalidTimestamp, earliest_ms, epoch_ms, zone_of
 from settings import ReadingRules
 
 
@@ -30,6 +31,6 @@ def watermark_time_ms(value: bytes, judged_at_ms: int, rules: ReadingRules) -> i
         event_ms = epoch_ms(stamp, zone_of(rules.timezone))
     except InvalidTimestamp:
         return None
-    if event_ms - judged_at_ms > round(rules.future_margin_seconds * 1000):
+    if event_ms < earliest_ms(rules.earliest_year) or event_ms - judged_at_ms > round(rules.future_margin_seconds * 1000):
         return None
     return event_ms - event_ms % 1000

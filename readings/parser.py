@@ -14,11 +14,12 @@ from typing import Any
 import orjson
 
 from readings.model import Reading, Rejection
-from readings.reasons import Reason
-from readings.timestamps import EPOCH, ONE_MS, InvalidTimestamp, epoch_ms, zone_of
+from readings.reasons import Reason, quoted
+from readings.timestamps import EPOCH, ONE_MS, InvalidTimestamp, earliest_ms, epoch_ms, zone_of
 from settings import ReadingRules
 
 REQUIRED_FIELDS = ("id", "timestamp", "lat", "lon", "temperature")
+KEYS_SHOWN = 5  # repeated keys a duplicate_key detail names before "..."
 
 
 class _RepeatedKeys(dict):
@@ -69,6 +70,11 @@ def decode_json(text: str) -> Any:
     return obj
 
 
+def _names(keys: list[str]) -> str:
+    shown = ", ".join(quoted(key) for key in keys[:KEYS_SHOWN])
+    return shown if len(keys) <= KEYS_SHOWN else f"{shown}, ... ({len(keys):,} keys)"
+
+
 def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
@@ -101,7 +107,7 @@ def decode_text(raw: bytes | str) -> str | Rejection:
 
 
 class ReadingParser:
-    """``parse_reading`` with the rules resolved once (zone, bounds, margin)."""
+    """``parse_reading`` with the rules resolved once (zone, bounds, margin, earliest time)."""
 
     def __init__(self, rules: ReadingRules) -> None:
         self.rules = rules
@@ -110,6 +116,7 @@ class ReadingParser:
         self._max_temperature = rules.max_temperature
         self._future_margin_ms = round(rules.future_margin_seconds * 1000)
         self._max_id_length = rules.max_id_length
+        self._earliest_ms = earliest_ms(rules.earliest_year)
 
     def parse(self, raw: bytes | str, now_ms: int) -> Reading | Rejection:
         """Validate one message against the clock ``now_ms`` (UTC epoch milliseconds)."""
@@ -131,7 +138,7 @@ class ReadingParser:
     def _not_a_plain_object(self, obj: Any, text: str) -> Rejection:
         if isinstance(obj, _RepeatedKeys):
             reading_id = None if "id" in obj.repeated else self._usable_id(obj)
-            return Rejection(Reason.DUPLICATE_KEY, f"key named more than once: {', '.join(obj.repeated)}", text, reading_id)
+            return Rejection(Reason.DUPLICATE_KEY, f"key named more than once: {_names(obj.repeated)}", text, reading_id)
         return Rejection(Reason.NOT_AN_OBJECT, f"a JSON {_json_kind(obj)} where an object belongs", text)
 
     def _usable_id(self, obj: dict[str, Any]) -> str | None:
@@ -177,11 +184,18 @@ class ReadingParser:
             event_time_ms = epoch_ms(timestamp, self._zone)
         except InvalidTimestamp as error:
             return Rejection(Reason.INVALID_TIMESTAMP, str(error), text, reading_id)
+        if event_time_ms < self._earliest_ms:
+            return Rejection(
+                Reason.INVALID_TIMESTAMP,
+                f"{quoted(timestamp)} is before {self.rules.earliest_year}-01-01T00:00:00Z, the earliest accepted time",
+                text,
+                reading_id,
+            )
         ahead_ms = event_time_ms - now_ms
         if ahead_ms > self._future_margin_ms:
             return Rejection(
                 Reason.FUTURE_TIMESTAMP,
-                f"{timestamp!r} is {ahead_ms / 1000:.0f} s ahead of the clock "
+                f"{quoted(timestamp)} is {ahead_ms / 1000:.0f} s ahead of the clock "
                 f"(margin {self._future_margin_ms / 1000:.0f} s)",
                 text,
                 reading_id,

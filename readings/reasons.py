@@ -1,4 +1,5 @@
-"""The reason codes of a rejection: the vocabulary of ``sensor.readings.rejected`` (PRODUCT.md 1, 2)."""
+"""The reason codes of a rejection: the vocabulary of ``sensor.readings.rejected`` (PRODUCT.md 1, 2),
+and how a detail quotes the input it is about."""
 
 from __future__ import annotations
 
@@ -24,3 +25,16 @@ class Reason(StrEnum):
     NOT_AN_ARRAY = "not_an_array"
     TRUNCATED_RESPONSE = "truncated_response"
     RESPONSE_TOO_LARGE = "response_too_large"
+
+
+EXCERPT_CHARS = 64
+
+
+def quoted(text: str) -> str:
+    """``repr(text)``; past ``EXCERPT_CHARS`` characters, the repr of its start and its length.
+
+    Details quote what a message holds, which can be megabytes: they stay one short line.
+    """
+    if len(text) <= EXCERPT_CHARS:
+        return repr(text)
+    return f"{text[:EXCERPT_CHARS]!r}... ({len(text):,} characters)"

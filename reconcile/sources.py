@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from kafka.errors import KafkaError
@@ -12,12 +13,16 @@ from infra.cassandra_session import checked_identifier, connect
 from infra.topic_reader import MissingTopic, read_partitions
 from oracle import RESULT_TABLES, SentMessage
 from query.cli import CASSANDRA_ERRORS
-from query.result_tables import COLUMNS, ResultRow, result_row
+from query.result_tables import ResultRow
 from readings.regions import RegionLookup
+from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, utc_text_of_ms
 from reconcile.accounting import Reconciliation, reconcile
 from settings import CassandraSettings, KafkaSettings, Settings
 
 KAFKA_ERRORS = (KafkaError, MissingTopic, TimeoutError)
+# Hours read as epoch milliseconds: the driver raises OverflowError on a timestamp outside the
+# years 1 to 9999, which a job wrote before event times had an accepted range.
+COLUMNS = "toUnixTimestamp(hour), region, mean_temperature, readings, mean_temperature_3h_before"
 
 
 class Unreadable(RuntimeError):
@@ -32,6 +37,8 @@ class RunRecords:
     rejected: list[dict[str, Any]]
     late: list[dict[str, Any]]
     tables: dict[str, list[ResultRow]]
+    # Per table, the epoch milliseconds of rows whose hour no datetime holds.
+    unshowable_hours: dict[str, list[int]] = field(default_factory=dict)
 
 
 def json_object(value: bytes | None) -> dict[str, Any]:
@@ -56,17 +63,32 @@ def read_dead_letters(kafka: KafkaSettings, topic: str) -> list[dict[str, Any]]:
     return [json_object(record.value) for records in read_partitions(kafka, topic) for record in records]
 
 
-def read_tables(cassandra: CassandraSettings) -> dict[str, list[ResultRow]]:
-    """Every row of both result tables (a full scan, paged by the driver: 18 rows per hour)."""
+def read_tables(cassandra: CassandraSettings) -> tuple[dict[str, list[ResultRow]], dict[str, list[int]]]:
+    """Every row of both result tables (a full scan, paged by the driver: 18 rows per hour), and
+    apart, the hours (epoch ms) of the rows outside the years 1 to 9999."""
     keyspace = checked_identifier(cassandra.keyspace)
     session = connect(cassandra)
+    tables: dict[str, list[ResultRow]] = {}
+    unshowable: dict[str, list[int]] = {}
     try:
-        return {
-            table: [result_row(row) for row in session.execute(session.prepare(f"SELECT {COLUMNS} FROM {keyspace}.{table}"))]
-            for table in RESULT_TABLES
-        }
+        for table in RESULT_TABLES:
+            rows = session.execute(session.prepare(f"SELECT {COLUMNS} FROM {keyspace}.{table}"))
+            tables[table], unshowable[table] = split_hours(rows)
     finally:
         session.cluster.shutdown()
+    return tables, unshowable
+
+
+def split_hours(rows: Any) -> tuple[list[ResultRow], list[int]]:
+    """Rows whose hour (epoch ms) is a datetime as ``ResultRow``; the other hours apart."""
+    shown: list[ResultRow] = []
+    apart: list[int] = []
+    for hour_ms, region, mean, readings, before in rows:
+        if FIRST_MS <= hour_ms <= LAST_MS:
+            shown.append(ResultRow(EPOCH + timedelta(milliseconds=hour_ms), region, mean, readings, before, None))
+        else:
+            apart.append(hour_ms)
+    return shown, apart
 
 
 def read_run(settings: Settings) -> RunRecords:
@@ -79,15 +101,26 @@ def read_run(settings: Settings) -> RunRecords:
     except KAFKA_ERRORS as error:
         raise Unreadable(f"cannot read the topics from Kafka at {kafka.bootstrap_servers}: {error}") from error
     try:
-        tables = read_tables(cassandra)
+        tables, unshowable = read_tables(cassandra)
     except CASSANDRA_ERRORS as error:
         raise Unreadable(
             f"cannot read keyspace {cassandra.keyspace} from Cassandra at {cassandra.host}:{cassandra.port}: {error}"
         ) from error
-    return RunRecords(messages, rejected, late, tables)
+    return RunRecords(messages, rejected, late, tables, unshowable)
 
 
 def reconcile_run(settings: Settings, regions: RegionLookup | None = None) -> Reconciliation:
     """Read the run named by ``settings`` and account for it; raises ``Unreadable``."""
     run = read_run(settings)
-    return reconcile(run.messages, run.rejected, run.late, run.tables, settings.rules, regions)
+    report = reconcile(run.messages, run.rejected, run.late, run.tables, settings.rules, regions)
+    return replace(report, problems=report.problems + unshowable_problems(run.unshowable_hours))
+
+
+def unshowable_problems(hours_by_table: dict[str, list[int]]) -> tuple[str, ...]:
+    """One problem per table holding rows at hours no accepted reading can have."""
+    return tuple(
+        f"{table}: {len(hours)} rows at hours outside the years 1 to 9999 (first {utc_text_of_ms(min(hours))}), "
+        "which no reading in the accepted range can have"
+        for table, hours in hours_by_table.items()
+        if hours
+    )

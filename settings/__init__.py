@@ -120,6 +120,8 @@ class ReadingRules:
     max_temperature: float = 70.0
     future_margin_seconds: float = 600.0
     max_id_length: int = 128
+    # Event times before January 1 of this year (UTC) are invalid_timestamp (IOT_RULES_EARLIEST_YEAR).
+    earliest_year: int = 2000
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,10 @@ def parse_and_locate_batch(
 ) -> ParsedBatch:
     """Validate and locate a batch; ``judged_at_ms`` is each record's Kafka timestamp.
 
-    Judging ``future_timestamp`` against the record's Kafka timestamp rather than the wall clock
-    makes a replay of the topic reach the same verdicts as the first run.
+    The readings topic stamps records with the broker's clock as it appends them
+    (``LogAppendTime``, ``infra.provision.topic_configs``), so ``future_timestamp`` is judged by a
+    clock no producer sets, and a replay of the topic reaches the same verdicts as the first run.
+    Each rejection leaves as a record bounded by ``readings.rejected.MAX_RECORD_BYTES``.
     """
     verdicts: list[Reading | Rejection] = [
         parser.parse(payload if payload is not None else b"", int(judged))

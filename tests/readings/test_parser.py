@@ -147,7 +147,7 @@ def test_the_key_of_a_rejection_is_the_id_only_when_it_is_one(raw: bytes | str, 
 
 def test_details_say_what_is_wrong() -> None:
     assert parse_reading(text_with(id=..., lat=...), NOW, RULES).detail == "missing: id, lat"
-    assert parse_reading('{"a": 1, "b": 2, "a": 3, "b": 4}', NOW, RULES).detail == "key named more than once: a, b"
+    assert parse_reading('{"a": 1, "b": 2, "a": 3, "b": 4}', NOW, RULES).detail == "key named more than once: 'a', 'b'"
     assert parse_reading(text_with(timestamp=None, lat="1"), NOW, RULES).detail == (
         "timestamp is a null, expected a string; lat is a string, expected a number"
     )
@@ -157,6 +157,40 @@ def test_details_say_what_is_wrong() -> None:
     assert "3600 s ahead" in parse_reading(text_with(timestamp="2019-02-19 15:05:00"), NOW, RULES).detail
     assert parse_reading(b"\xff", NOW, RULES).raw == "\\xff"
     assert parse_reading(text_with(id="x" * 200), NOW, RULES).detail == "id has 200 characters, more than 128"
+
+
+def test_details_quote_at_most_the_start_of_what_they_are_about() -> None:
+    """A detail is one short line whatever the message holds (issue 13: a 3 MB timestamp, a 3 MB key)."""
+    huge = "9" * 3_000_000
+    assert parse_reading(text_with(timestamp=huge), NOW, RULES).detail == (
+        f"'{'9' * 64}'... (3,000,000 characters) is not 'YYYY-MM-DD HH:MM:SS' nor ISO-8601 with a time"
+    )
+    repeated = "".join(f'"{name}": 1, "{name}": 2, ' for name in ["k" * 3_000_000, *"abcdef"])
+    detail = parse_reading("{" + repeated + '"z": 0}', NOW, RULES).detail
+    assert detail == "key named more than once: 'a', 'b', 'c', 'd', 'e', ... (7 keys)"
+    assert len(parse_reading("{" + repeated[: repeated.index('"a"')] + '"z": 0}', NOW, RULES).detail) < 200
+
+
+def test_event_times_before_the_earliest_year_are_invalid() -> None:
+    """Issue 13: year 1 passed as valid, then crashed iot-reconcile; the earliest year is configurable."""
+    year_one = parse_reading(text_with(timestamp="0001-01-01T00:00:00+01:00"), NOW, RULES)
+    assert year_one.reason is Reason.INVALID_TIMESTAMP and "outside the years 1 to 9999 in UTC" in year_one.detail
+    before = parse_reading(text_with(timestamp="1999-12-31T23:59:59.999Z"), NOW, RULES)
+    assert before.reason is Reason.INVALID_TIMESTAMP
+    assert before.detail == "'1999-12-31T23:59:59.999Z' is before 2000-01-01T00:00:00Z, the earliest accepted time"
+    assert isinstance(parse_reading(text_with(timestamp="2000-01-01T00:00:00Z"), NOW, RULES), Reading)
+    assert reason_of(text_with(timestamp="2000-01-01T00:30:00+01:00")) is Reason.INVALID_TIMESTAMP  # 1999 in UTC
+    older = ReadingParser(ReadingRules(earliest_year=1900))
+    assert isinstance(older.parse(text_with(timestamp="1969-12-31 23:59:59"), NOW_MS), Reading)
+    with pytest.raises(ValueError, match="from 1 to 9999"):
+        ReadingParser(ReadingRules(earliest_year=0))
+
+
+def test_the_earliest_year_comes_from_the_environment() -> None:
+    from settings import Settings
+
+    assert Settings.from_env({"IOT_RULES_EARLIEST_YEAR": "1990"}).rules.earliest_year == 1990
+    assert Settings.from_env({}).rules.earliest_year == 2000
 
 
 def test_a_non_ascii_id_is_fine() -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from readings import Reading, Reason, Rejection, locate_readings, rejection_record
+from readings.rejected import MAX_RECORD_BYTES
 
 NOW = datetime(2019, 2, 19, 14, 5, 0, 123456, tzinfo=timezone.utc)
 
@@ -70,12 +71,36 @@ def test_rejection_record_without_id_has_no_key() -> None:
     assert json.loads(value)["stage"] == "job"
 
 
-def test_huge_raw_text_is_cut_and_says_so() -> None:
+def test_a_record_too_large_is_cut_and_says_so() -> None:
     raw = "é" * 1000  # 2000 bytes
-    _, value = rejection_record(Rejection(Reason.MALFORMED_JSON, "bad", raw), "ingest", NOW, max_raw_bytes=101)
+    key, value = rejection_record(Rejection(Reason.MALFORMED_JSON, "bad", raw, "k" * 500), "ingest", NOW, max_record_bytes=1600)
     record = json.loads(value)
-    assert record["raw"] == "é" * 50  # never half a character
-    assert record["detail"] == "bad (raw cut to its first 101 of 2000 bytes)"
+    assert len(key) + len(value) <= 1600 and key == b"k" * 100  # a sixteenth of the record
+    assert record["truncated"] is True and record["original_bytes"] == 500 + len(
+        rejection_record(Rejection(Reason.MALFORMED_JSON, "bad", raw), "ingest", NOW)[1]
+    )
+    assert raw.startswith(record["raw"]) and len(record["raw"]) > 600  # never half a character
+    assert record["detail"] == "bad"
+
+
+def test_a_record_that_fits_is_whole_and_not_marked() -> None:
+    raw = "\x01" * 100
+    key, value = rejection_record(Rejection(Reason.MALFORMED_JSON, "bad", raw, "id"), "job", NOW)
+    assert "truncated" not in json.loads(value) and json.loads(value)["raw"] == raw
+
+
+def test_escaping_counts_in_the_limit() -> None:
+    """Issue 13: 200,000 bytes of \\x01 escape to 1.2 MB; 600 KB of quotes to 1.2 MB."""
+    for raw in ("\x01" * 200_000, '"' * 600_000, "\\" * 600_000, "\udc80" * 200_000):
+        key, value = rejection_record(Rejection(Reason.MALFORMED_JSON, raw, raw), "job", NOW)
+        record = json.loads(value)
+        assert len(value) <= MAX_RECORD_BYTES and record["truncated"] is True
+        assert raw.startswith(record["raw"]) and raw.startswith(record["detail"])
+        assert len(value) > MAX_RECORD_BYTES - 6  # the room is used: at most one escape short
+
+
+def test_the_limit_leaves_room_under_kafkas_default_of_1_mib() -> None:
+    assert 1_048_576 - MAX_RECORD_BYTES >= 40_000
 
 
 def test_unpaired_surrogates_cannot_break_the_record() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from readings.timestamps import InvalidTimestamp, epoch_ms, zone_of
+from readings.rejected import utc_text
+from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, InvalidTimestamp, earliest_ms, epoch_ms, utc_text_of_ms, zone_of
 
 UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")
@@ -65,13 +68,58 @@ def test_a_time_that_happens_twice_is_the_first() -> None:
     assert epoch_ms("2019-10-27 02:30:00", PARIS) == first
 
 
-def test_overflowing_times_are_invalid() -> None:
-    with pytest.raises(InvalidTimestamp):
-        epoch_ms("0001-01-01 00:05:00", PARIS)  # before year 1 in UTC (Paris was +00:09:21)
-    assert epoch_ms("9999-12-31T23:59:59-23:59", UTC) > 253402300799000
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("0001-01-01 00:05:00", PARIS),  # before year 1 in UTC (Paris was +00:09:21)
+        ("0001-01-01T00:00:00+01:00", UTC),
+        ("0001-01-01T00:00:00.999+00:01", UTC),
+        ("9999-12-31T23:59:59-23:59", UTC),
+        ("9999-12-31T23:00:00-01:00", UTC),
+    ],
+)
+def test_times_outside_the_years_1_to_9999_in_utc_are_invalid(text: str, zone) -> None:
+    """Every tool shows an accepted time as an ordinary date: Python's datetime stops at those years."""
+    with pytest.raises(InvalidTimestamp, match="is outside the years 1 to 9999 in UTC|is not a valid time"):
+        epoch_ms(text, zone)
+
+
+def test_the_first_and_last_milliseconds_of_the_years_1_to_9999() -> None:
+    assert epoch_ms("0001-01-01T00:00:00Z", UTC) == FIRST_MS
+    assert epoch_ms("0001-01-01 00:00:00", UTC) == FIRST_MS
+    assert epoch_ms("9999-12-31T23:59:59.999Z", UTC) == LAST_MS
+    assert epoch_ms("9999-12-31T22:59:59.999-01:00", UTC) == LAST_MS
+    assert EPOCH + timedelta(milliseconds=FIRST_MS) == datetime.min.replace(tzinfo=UTC)
+
+
+def test_earliest_ms() -> None:
+    assert earliest_ms(2000) == 946684800000
+    assert earliest_ms(1) == FIRST_MS
+    for year in (0, 10000):
+        with pytest.raises(ValueError, match="from 1 to 9999"):
+            earliest_ms(year)
+
+
+def test_a_huge_text_is_quoted_by_its_start() -> None:
+    with pytest.raises(InvalidTimestamp) as refused:
+        epoch_ms("2" * 1_000_000, UTC)
+    assert len(str(refused.value)) < 200 and "(1,000,000 characters)" in str(refused.value)
 
 
 def test_zone_of() -> None:
     assert zone_of("UTC") is UTC
     assert zone_of("utc") is UTC
     assert zone_of("Europe/Paris") == PARIS
+
+
+@settings(max_examples=300)
+@given(st.integers(FIRST_MS, LAST_MS))
+def test_any_millisecond_prints_as_python_prints_the_years_1_to_9999(milliseconds: int) -> None:
+    assert utc_text_of_ms(milliseconds) == utc_text(EPOCH + timedelta(milliseconds=milliseconds))
+
+
+def test_times_outside_the_years_1_to_9999_print_with_an_expanded_year() -> None:
+    assert utc_text_of_ms(FIRST_MS - 3_600_000) == "0000-12-31T23:00:00.000Z"
+    assert utc_text_of_ms(FIRST_MS - 366 * 86_400_000) == "0000-01-01T00:00:00.000Z"  # year 0 is a leap year
+    assert utc_text_of_ms(FIRST_MS - 367 * 86_400_000) == "-0001-12-31T00:00:00.000Z"
+    assert utc_text_of_ms(LAST_MS + 1) == "+10000-01-01T00:00:00.000Z"

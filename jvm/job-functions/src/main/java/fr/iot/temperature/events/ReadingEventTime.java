@@ -20,10 +20,12 @@ import org.apache.flink.table.functions.ScalarFunction;
  *
  * <p>The {@code timestamp} field of the JSON object, read with the rules of
  * {@code readings/timestamps.py} ({@code YYYY-MM-DD HH:MM:SS} in the configured zone, or ISO-8601
- * with an offset; local times in a DST gap refused) and truncated to the second, as
- * {@code oracle/watermark.py} expects. A message that is not a JSON object, has no such string,
- * or whose time lies beyond the future margin of its Kafka timestamp offers the epoch, which
- * never moves a watermark. The Python parser remains the judge of the reading itself.
+ * with an offset; local times in a DST gap and times outside the years 1 to 9999 in UTC refused)
+ * and truncated to the second, as {@code oracle/watermark.py} expects. A message that is not a
+ * JSON object, has no such string, or whose time lies outside the accepted range (before the
+ * earliest accepted time, or beyond the future margin of its Kafka timestamp, the broker's
+ * append time) offers the epoch, which never moves a watermark. The Python parser remains the
+ * judge of the reading itself.
  */
 public class ReadingEventTime extends ScalarFunction {
     private static final Instant NOTHING = Instant.EPOCH;
@@ -32,6 +34,9 @@ public class ReadingEventTime extends ScalarFunction {
     private static final Pattern SHAPE = Pattern.compile(
             "(\\d{4}-\\d{2}-\\d{2})[T ](\\d{2}:\\d{2}(?::\\d{2})?)(?:[.,](\\d+))?(?:(Z)|([+-])(\\d{2})(?::?(\\d{2}))?)?");
     private static final long DAY_SECONDS = 86_400;
+    // readings/timestamps.py's FIRST_MS and LAST_MS: 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z.
+    static final long FIRST_MS = -62_135_596_800_000L;
+    static final long LAST_MS = 253_402_300_799_999L;
     private static final byte[] TIMESTAMP = "timestamp".getBytes(StandardCharsets.US_ASCII);
 
     private transient String zoneName;
@@ -41,10 +46,13 @@ public class ReadingEventTime extends ScalarFunction {
             byte[] payload,
             @DataTypeHint("TIMESTAMP_LTZ(3)") Instant kafkaTimestamp,
             String zoneName,
-            long futureMarginMs) {
+            long futureMarginMs,
+            long earliestMs) {
         String stamp = payload == null ? null : timestampField(payload);
         Long eventMs = stamp == null ? null : epochMs(stamp, zoneOf(zoneName));
-        if (eventMs == null || (kafkaTimestamp != null && eventMs - kafkaTimestamp.toEpochMilli() > futureMarginMs)) {
+        if (eventMs == null
+                || eventMs < earliestMs
+                || (kafkaTimestamp != null && eventMs - kafkaTimestamp.toEpochMilli() > futureMarginMs)) {
             return NOTHING;
         }
         return Instant.ofEpochMilli(eventMs - Math.floorMod(eventMs, 1000L));
@@ -88,6 +96,11 @@ public class ReadingEventTime extends ScalarFunction {
 
     /** readings/timestamps.py's epoch_ms, or null where it raises InvalidTimestamp. */
     static Long epochMs(String text, ZoneId zone) {
+        Long epochMs = placedEpochMs(text, zone);
+        return epochMs == null || epochMs < FIRST_MS || epochMs > LAST_MS ? null : epochMs;
+    }
+
+    private static Long placedEpochMs(String text, ZoneId zone) {
         if (isBriefForm(text)) {
             try {
                 return localEpochMs(LocalDateTime.of(digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10),

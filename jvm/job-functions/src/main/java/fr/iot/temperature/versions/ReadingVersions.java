@@ -66,7 +66,7 @@ public class ReadingVersions extends KeyedProcessFunction<String, Row, Row> {
         counters.get(outcome).inc();
         switch (outcome) {
             case TOO_LATE, REPLACES_TOO_LATE -> ctx.output(ReadingVersionsStep.LATE_READINGS,
-                    Row.of(ctx.getCurrentKey(), LateRecord.json(ctx.getCurrentKey(), next, watermarkMs, outcome)));
+                    LateRecord.record(ctx.getCurrentKey(), next, watermarkMs, outcome));
             case CORRECTION -> {
                 out.collect(contribution(previous, RowKind.DELETE));
                 keep(next, ctx);

@@ -1,0 +1,105 @@
+"""The accepted range of event times, held the same by the parser, the job's source and the oracle.
+
+A reading's time must lie from January 1 of the earliest accepted year (UTC) to the broker's
+clock plus the future margin, and within the years 1 to 9999 in UTC. The parser judges the
+reading; the JVM function ``ReadingEventTime`` gives the watermark the same times (the epoch for
+any other), and ``oracle.watermark`` replays it: property tests hold all three to each other.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
+
+from jobs.hourly_region_means import event_time_expression
+from oracle.watermark import watermark_time_ms
+from readings import Reading, ReadingParser, Reason, Rejection
+from readings.timestamps import FIRST_MS, LAST_MS, earliest_ms
+from settings import ReadingRules
+from udfs.jvm_functions import with_job_functions
+
+ZONES = ["UTC", "Europe/Paris", "Pacific/Kiritimati", "America/St_Johns"]
+YEARS = ["0000", "0001", "0002", "1899", "1969", "1970", "1999", "2000", "2019", "2026", "2027", "9998", "9999"]
+
+
+@st.composite
+def stamps(draw) -> str:
+    """Texts of the timestamp's shape (ASCII digits, wild values), mostly near the range's edges."""
+    digits = lambda count: st.text("0123456789", min_size=count, max_size=count)  # noqa: E731
+    year = draw(st.one_of(st.sampled_from(YEARS), digits(4)))
+    month, day = draw(st.sampled_from(["01", "12", "02", "13", "00"])), draw(st.sampled_from(["01", "31", "29", "30", "32"]))
+    clock = draw(st.sampled_from(["00:00", "23:59", "24:00", "01:30"])) + draw(st.sampled_from(["", ":00", ":59", ":60"]))
+    fraction = draw(st.sampled_from(["", ".5", ",999", ".9999999"])) if ":" in clock[3:] or len(clock) > 5 else ""
+    offset = draw(st.sampled_from(["", "Z", "+01:00", "-23:59", "+14", "+0530", "-01:00", "+23:59"]))
+    return f"{year}-{month}-{day}{draw(st.sampled_from(['T', ' ']))}{clock}{fraction}{offset}"
+
+
+rules = st.builds(
+    ReadingRules,
+    timezone=st.sampled_from(ZONES),
+    future_margin_seconds=st.sampled_from([0.0, 600.0, 86_400.0 * 366 * 8000]),
+    earliest_year=st.sampled_from([1, 2, 1970, 2000, 9999]),
+)
+broker_ms = st.one_of(st.integers(FIRST_MS - 10**12, LAST_MS + 10**12), st.just(1_795_000_000_000))
+
+
+def message(stamp: str) -> bytes:
+    return json.dumps({"id": "r", "timestamp": stamp, "lat": 48.1, "lon": -1.7, "temperature": 9.5}).encode()
+
+
+@pytest.fixture(scope="module")
+def event_time():
+    """``ReadingEventTime`` of the job functions jar, and a way to make the Kafka timestamp it takes."""
+    with_job_functions(StreamExecutionEnvironment.get_execution_environment())
+    jvm = get_gateway().jvm
+    return jvm.fr.iot.temperature.events.ReadingEventTime(), jvm.java.time.Instant.ofEpochMilli
+
+
+def java_event_ms(event_time, payload: bytes, judged_at_ms: int, rules: ReadingRules) -> int:
+    function, instant = event_time
+    offered = function.eval(payload, instant(judged_at_ms), rules.timezone,
+                            round(rules.future_margin_seconds * 1000), earliest_ms(rules.earliest_year))
+    return offered.toEpochMilli()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stamp=stamps(), judged_at_ms=broker_ms, reading_rules=rules)
+def test_parser_source_and_oracle_agree_on_every_time(event_time, stamp: str, judged_at_ms: int, reading_rules: ReadingRules) -> None:
+    payload = message(stamp)
+    verdict = ReadingParser(reading_rules).parse(payload, judged_at_ms)
+    offered = watermark_time_ms(payload, judged_at_ms, reading_rules)
+    assert java_event_ms(event_time, payload, judged_at_ms, reading_rules) == (offered or 0)
+    if type(verdict) is Reading:
+        assert offered == verdict.event_time_ms - verdict.event_time_ms % 1000
+        assert earliest_ms(reading_rules.earliest_year) <= verdict.event_time_ms <= LAST_MS
+        verdict.event_time  # every accepted time is a datetime
+    else:
+        assert verdict.reason in (Reason.INVALID_TIMESTAMP, Reason.FUTURE_TIMESTAMP)
+        assert offered is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.one_of(st.binary(max_size=64), st.binary(max_size=8).map(lambda unit: b'{"timestamp": "' + unit * 1000 + b'"}')),
+       judged_at_ms=broker_ms)
+def test_the_source_offers_nothing_for_bytes_that_are_no_reading(event_time, payload: bytes, judged_at_ms: int) -> None:
+    assert java_event_ms(event_time, payload, judged_at_ms, ReadingRules()) == (watermark_time_ms(payload, judged_at_ms, ReadingRules()) or 0)
+
+
+def test_year_one_is_refused_everywhere(event_time) -> None:
+    """Issue 13: "0001-01-01T00:00:00+01:00" passed as a valid reading, even with the earliest year at 1."""
+    payload = message("0001-01-01T00:00:00+01:00")
+    for year in (1, 2000):
+        lenient = ReadingRules(earliest_year=year)
+        assert type(ReadingParser(lenient).parse(payload, 1_795_000_000_000)) is Rejection
+        assert watermark_time_ms(payload, 1_795_000_000_000, lenient) is None
+        assert java_event_ms(event_time, payload, 1_795_000_000_000, lenient) == 0
+
+
+def test_the_job_passes_the_earliest_time_to_its_source() -> None:
+    expression = event_time_expression(ReadingRules(timezone="Europe/Paris", earliest_year=1990))
+    assert expression.endswith(f"'Europe/Paris', CAST(600000 AS BIGINT), CAST({earliest_ms(1990)} AS BIGINT))")
