@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from settings import Settings, values
-from settings.command_line import UsageError
+from settings.command_line import UsageError, reports_usage_errors
 
 # A job of these states holds its name: a second one would share its consumer group and sinks.
 ALIVE = ("INITIALIZING", "CREATED", "RUNNING", "FAILING", "RESTARTING", "RECONCILING")
@@ -76,7 +76,7 @@ class JobProgress:
 
     state: str
     tasks: Counter[str] = field(default_factory=Counter)
-    failure: str = ""  # "exception name: first line", the newest of the history
+    failure: str = ""  # the first line of the newest failure's stack trace (its exception and message)
     short_of_slots: bool = False  # a NoResourceAvailableException is in the history
 
     @property
@@ -149,10 +149,16 @@ def wait_until_running(
         sleep(every_s)
 
 
+@reports_usage_errors("jobs.running_job")
 def main(argv: list[str] | None = None) -> int:
+    """Exit 0 with the id printed; 1 when no job of the name runs or Flink cannot be reached (said on stderr)."""
     args = sys.argv[1:] if argv is None else argv
     settings = Settings.from_env()
-    job_id = running_job_id(settings.flink.rest_url, args[0] if args else settings.job.name)
+    try:
+        job_id = running_job_id(settings.flink.rest_url, args[0] if args else settings.job.name)
+    except OSError as error:
+        print(f"jobs.running_job: cannot reach Flink's REST API at {settings.flink.rest_url}: {error}", file=sys.stderr)
+        return 1
     if job_id is None:
         return 1
     print(job_id)
