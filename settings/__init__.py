@@ -40,9 +40,10 @@ def read_secret(environ: Mapping[str, str], name: str) -> str | None:
     Errors name the variable and the file, never the secret.
     """
     secret = environ.get(name)
+    source = name  # what the errors name
     path = environ.get(f"{name}_FILE")
     if not secret and path:
-        where = f"{name}_FILE={values.shown(path)}"
+        source = where = f"{name}_FILE={values.shown(path)}"
         try:
             with open(path, "rb") as file:
                 data = file.read(MAX_SECRET_BYTES + 1)
@@ -54,14 +55,15 @@ def read_secret(environ: Mapping[str, str], name: str) -> str | None:
             secret = data.decode("utf-8").strip()
         except UnicodeDecodeError:
             raise SettingsError(f"{where}: not UTF-8 text") from None
-        name = where
     if not secret:
         return None
     if not secret.isprintable():  # a newline would also break the X-API-Key header
-        raise SettingsError(f"{name}: the secret holds a control character")
+        raise SettingsError(f"{source}: the secret holds a control character")
     return secret
 
 
+# Longer is a typo, and would overflow the clients' timers.
+MAX_DURATION_SECONDS = 366 * 86400
 # The range of each numeric variable that the unit in its name does not settle (below).
 _NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "IOT_KAFKA_PARTITIONS": (1, values.JAVA_INT_MAX),
@@ -73,27 +75,27 @@ _NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "IOT_RULES_MAX_ID_LENGTH": (1, values.JAVA_INT_MAX),
     "IOT_SENSOR_API_MOCK_PORT": (0, values.MAX_PORT),  # 0: any free port
     # Each paces a loop: zero would spin it.
-    "IOT_INGEST_POLL_INTERVAL_SECONDS": (0.01, 366 * 86400),
-    "IOT_INGEST_REQUEST_TIMEOUT_SECONDS": (0.01, 366 * 86400),
-    "IOT_INGEST_MAX_BACKOFF_SECONDS": (0.01, 366 * 86400),
+    "IOT_INGEST_POLL_INTERVAL_SECONDS": (0.01, MAX_DURATION_SECONDS),
+    "IOT_INGEST_REQUEST_TIMEOUT_SECONDS": (0.01, MAX_DURATION_SECONDS),
+    "IOT_INGEST_MAX_BACKOFF_SECONDS": (0.01, MAX_DURATION_SECONDS),
     "IOT_JOB_PARALLELISM": (0, 32768),  # Flink's largest maximum parallelism
-    "IOT_JOB_RESULT_LATENCY_MS": (1, 366 * 86400 * 1000),
-    "IOT_JOB_CHECKPOINT_INTERVAL_SECONDS": (1, 366 * 86400),
+    "IOT_JOB_RESULT_LATENCY_MS": (1, MAX_DURATION_SECONDS * 1000),
+    "IOT_JOB_CHECKPOINT_INTERVAL_SECONDS": (1, MAX_DURATION_SECONDS),
 }
 
 
 def number_range(name: str) -> tuple[float, float]:
     """Where the number in variable ``name`` must lie: its own range, else by its unit.
 
-    A duration is 0 to a year (longer is a typo, and would overflow the clients' timers);
-    any other number is a count or a size: 0 to what a Java int holds.
+    A duration is 0 to MAX_DURATION_SECONDS; any other number is a count or a size: 0 to what
+    a Java int holds.
     """
     if name in _NUMBER_RANGES:
         return _NUMBER_RANGES[name]
     if name.endswith("_SECONDS"):
-        return 0, 366 * 86400
+        return 0, MAX_DURATION_SECONDS
     if name.endswith("_MS"):
-        return 0, 366 * 86400 * 1000
+        return 0, MAX_DURATION_SECONDS * 1000
     return 0, values.JAVA_INT_MAX
 
 

@@ -89,7 +89,12 @@ def real_number(low: float, high: float = math.inf) -> Callable[[str], float]:
 
 def address(lowest_port: int = 1) -> Callable[[str], str]:
     """``host:port``, kept as the text given."""
-    return checked(lambda text: values.address(text, lowest_port) and text, "host:port")
+
+    def check(text: str) -> str:
+        values.address(text, lowest_port)
+        return text
+
+    return checked(check, "host:port")
 
 
 def output_file(text: str) -> Path:
