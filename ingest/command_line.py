@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
 from dataclasses import fields
 from typing import Any, Callable, TypeVar
 
 from settings import Settings, configure_logging
+from settings.command_line import UsageError, real_number, settings_or_exit
 
 API_KEY_SOURCES = "The API key is read from IOT_SENSOR_API_KEY or IOT_SENSOR_API_KEY_FILE."
 
@@ -23,9 +26,12 @@ Mix = TypeVar("Mix")
 def start_command(
     argv: list[str] | None, parse_args: Callable[[list[str] | None, Settings], argparse.Namespace]
 ) -> tuple[Settings, argparse.Namespace]:
-    """Logging configured, then the settings and the flags parsed against them (flags override settings)."""
+    """Logging configured, then the settings and the flags parsed against them (flags override settings).
+
+    A wrong IOT_* variable ends the command with one line naming it, and status 2.
+    """
     configure_logging()
-    settings = Settings.from_env()
+    settings = settings_or_exit(os.path.basename(sys.argv[0]))  # the name argparse gives the command too
     return settings, parse_args(argv, settings)
 
 
@@ -41,9 +47,12 @@ def add_share_options(parser: argparse.ArgumentParser, title: str, mix: type[Any
     """One ``--name`` option (a share from 0 to 1, default 0) per field of the fault-mix dataclass ``mix``."""
     options = parser.add_argument_group(title)
     for item in fields(mix):
-        options.add_argument(f"--{item.name.replace('_', '-')}", type=float, default=0.0, metavar="SHARE")
+        options.add_argument(f"--{item.name.replace('_', '-')}", type=real_number(0.0, 1.0), default=0.0, metavar="SHARE")
 
 
 def shares_from_args(args: argparse.Namespace, mix: type[Mix]) -> Mix:
-    """The fault mix the options of ``add_share_options`` describe."""
-    return mix(**{item.name: getattr(args, item.name) for item in fields(mix)})  # type: ignore[arg-type]
+    """The fault mix the options of ``add_share_options`` describe; a UsageError if the mix refuses them."""
+    try:
+        return mix(**{item.name: getattr(args, item.name) for item in fields(mix)})  # type: ignore[arg-type]
+    except ValueError as error:  # shares that add up to more than 1
+        raise UsageError(str(error)) from None

@@ -30,6 +30,8 @@ from ingest.producer import DeliveryRefused, Record, ReliableProducer
 from ingest.sensor_simulator import FaultMix, SensorSimulator
 from readings.parser import epoch_ms_of
 from settings import KafkaSettings, Settings
+from settings.command_line import (OneLineParser, UsageError, output_file, real_number, reports_usage_errors, topic_name,
+                                   whole_number)
 
 log = logging.getLogger("iot-loadgen")
 CHUNK = 2000
@@ -80,7 +82,10 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90s, 15m, 24h or 7d")
     unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-    return timedelta(**{unit: float(match.group(1))})
+    try:
+        return timedelta(**{unit: float(match.group(1))})
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than {timedelta.max.days} days") from None
 
 
 def part_path(output: Path, worker: int) -> Path:
@@ -171,28 +176,33 @@ def run_load(job: LoadJob, progress_every: float = 1.0, show_progress: bool = Tr
 
 
 def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="iot-loadgen", description=__doc__)
-    parser.add_argument("--count", type=int, default=1_000_000, help="readings to send (default %(default)s)")
-    parser.add_argument("--rate", type=float, default=0.0, help="readings per second; 0: as fast as possible")
+    parser = OneLineParser(prog="iot-loadgen", description=__doc__)
+    parser.add_argument("--count", type=whole_number(1), default=1_000_000, help="readings to send (default %(default)s)")
+    parser.add_argument("--rate", type=real_number(0.0), default=0.0, help="readings per second; 0: as fast as possible")
     parser.add_argument("--span", type=parse_duration, default=parse_duration("24h"), help="event time covered")
     parser.add_argument("--start", type=datetime.fromisoformat, default=None,
                         help="first event time (ISO-8601, UTC if naive); default: now minus the span")
-    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--processes", type=whole_number(1, 256), default=1)
     parser.add_argument("--client", choices=CLIENTS, default="kafka-python")
-    parser.add_argument("--topic", default=settings.kafka.readings_topic)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", type=Path, default=None, help="write every message sent, one a line")
+    parser.add_argument("--topic", type=topic_name, default=settings.kafka.readings_topic)
+    parser.add_argument("--seed", type=whole_number(0, 2**63 - 1), default=0)
+    parser.add_argument("--output", type=output_file, default=None, help="write every message sent, one a line")
     parser.add_argument("--no-progress", action="store_true", help="only the summary")
     add_share_options(parser, "faults (shares of the readings, as iot-mock-api)", FaultMix)
     return parser.parse_args(argv)
 
 
+@reports_usage_errors("iot-loadgen")
 def main(argv: list[str] | None = None) -> int:
     settings, args = start_command(argv, parse_args)
     span = args.span
-    start = args.start or datetime.now(timezone.utc) - span
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
+    try:
+        start = args.start or datetime.now(timezone.utc) - span
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=timezone.utc)
+        start.astimezone(timezone.utc) + span  # every event time must be a date
+    except OverflowError:
+        raise UsageError("--start and --span reach outside the years 1 to 9999") from None
     job = LoadJob(
         kafka=settings.kafka,
         topic=args.topic,

@@ -28,6 +28,7 @@ from ingest.command_line import API_KEY_SOURCES, add_share_options, configured_a
 from ingest.sensor_simulator import FaultMix, RegionSource, SensorSimulator, SimulatedBatch
 from readings import Reason
 from settings import Settings
+from settings.command_line import OneLineParser, UsageError, host, real_number, reports_usage_errors, whole_number
 
 log = logging.getLogger("iot-mock-api")
 PATH = "/sensor/temperatures"
@@ -303,21 +304,31 @@ class MockSensorApi:
                  len(served.records), detail or "all valid")
 
 
+def response_faults(text: str) -> list[ResponseFault]:
+    """``--script``: comma-separated names of ResponseFault."""
+    try:
+        return [ResponseFault(name.strip()) for name in text.split(",") if name.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text[:200]!r}: expected names among {', '.join(fault.value for fault in ResponseFault)}") from None
+
+
 def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="iot-mock-api", description=__doc__, epilog=API_KEY_SOURCES)
-    parser.add_argument("--host", default=settings.sensor_api.mock_host)
-    parser.add_argument("--port", type=int, default=settings.sensor_api.mock_port)
-    parser.add_argument("--readings", type=int, default=1000, help="readings per call")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--slow-seconds", type=float, default=2.0)
-    parser.add_argument("--hang-seconds", type=float, default=30.0)
-    parser.add_argument("--retry-after", type=int, default=1, help="seconds, sent with 429")
-    parser.add_argument("--script", default="", help="comma-separated response faults for the first calls")
+    parser = OneLineParser(prog="iot-mock-api", description=__doc__, epilog=API_KEY_SOURCES)
+    parser.add_argument("--host", type=host, default=settings.sensor_api.mock_host, help="address to listen on")
+    parser.add_argument("--port", type=whole_number(0, 65535), default=settings.sensor_api.mock_port, help="0: any free port")
+    parser.add_argument("--readings", type=whole_number(0, 1_000_000), default=1000, help="readings per call")
+    parser.add_argument("--seed", type=whole_number(0, 2**63 - 1), default=0)
+    parser.add_argument("--slow-seconds", type=real_number(0.0, 3600.0), default=2.0)
+    parser.add_argument("--hang-seconds", type=real_number(0.0, 3600.0), default=30.0)
+    parser.add_argument("--retry-after", type=whole_number(0), default=1, help="seconds, sent with 429")
+    parser.add_argument("--script", type=response_faults, default=[], help="comma-separated response faults for the first calls")
     add_share_options(parser, "reading faults (shares)", FaultMix)
     add_share_options(parser, "response faults (shares)", ResponseFaultMix)
     return parser.parse_args(argv)
 
 
+@reports_usage_errors("iot-mock-api")
 def main(argv: list[str] | None = None) -> int:
     settings, args = start_command(argv, parse_args)
     api_key = configured_api_key(settings, log)
@@ -336,8 +347,11 @@ def main(argv: list[str] | None = None) -> int:
         hang_seconds=args.hang_seconds,
         retry_after_seconds=args.retry_after,
     )
-    api = MockSensorApi(config, RegionIndex.default(), args.host, args.port, served_log_size=10)
-    api.script([name.strip() for name in args.script.split(",") if name.strip()])
+    try:
+        api = MockSensorApi(config, RegionIndex.default(), args.host, args.port, served_log_size=10)
+    except OSError as error:  # the port is taken, or the host is not an address of this machine
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
+    api.script(args.script)
     log.info("serving %s", api.url)
     try:
         api.serve_forever()

@@ -19,13 +19,13 @@ class SubmissionLog:
     """The ids of the jobs submitted under each name, oldest first, one file per name."""
 
     def __init__(self, directory: Path) -> None:
-        self._directory = directory
+        self.directory = directory
 
     def _file(self, job_name: str) -> Path:
-        return self._directory / f"{re.sub(r'[^A-Za-z0-9._-]', '_', job_name)}.ids"
+        return self.directory / f"{re.sub(r'[^A-Za-z0-9._-]', '_', job_name)}.ids"
 
     def record(self, job_name: str, job_id: str) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
         with self._file(job_name).open("a") as out:
             out.write(job_id + "\n")
 

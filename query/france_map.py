@@ -8,7 +8,7 @@ map's middle latitude, so shapes look right without a projection library.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -89,8 +89,8 @@ def draw_hour_map(hour: datetime, rows: Sequence[ResultRow], path: Path, regions
     scale = colour_scale(list(means.values()))
     figure = Figure(figsize=(13, 10), dpi=110, layout=None)
     readings = sum(row.readings for row in rows)
-    end = hour + timedelta(hours=1)
-    figure.suptitle(f"Mean temperature by region, {hour:%Y-%m-%d %H:%M}–{end:%H:%M} UTC", fontsize=16, y=0.97)
+    end = f"{(hour.hour + 1) % 24:02d}:00"  # not hour + 1 h: that overflows for the last hour of year 9999
+    figure.suptitle(f"Mean temperature by region, {hour:%Y-%m-%d %H:%M}–{end} UTC", fontsize=16, y=0.97)
     figure.text(0.5, 0.925, f"{readings} readings in {len(means)} of {len(REGION_NAMES)} regions; grey: no data",
                 ha="center", fontsize=11, color="#333333")  # fmt: skip
     draw_regions(figure.add_axes((0.02, 0.1, 0.72, 0.8)), METROPOLITAN, regions, means, scale, labelled=True)
@@ -103,4 +103,18 @@ def draw_hour_map(hour: datetime, rows: Sequence[ResultRow], path: Path, regions
         bar = figure.colorbar(ScalarMappable(scale, COLOUR_MAP), cax=figure.add_axes((0.15, 0.06, 0.5, 0.02)),
                               orientation="horizontal")  # fmt: skip
         bar.set_label("mean temperature of the hour (°C)")
-    figure.savefig(path)
+    write_png(figure, path)
+
+
+def write_png(figure: Figure, path: Path) -> None:
+    """Write ``figure`` as a PNG to exactly ``path``, whole or not at all.
+
+    The format is given, so matplotlib adds no extension of its own; the image goes to a
+    temporary file beside ``path`` first, so a full disk leaves no truncated map behind.
+    """
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        figure.savefig(partial, format="png")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)

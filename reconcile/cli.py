@@ -10,7 +10,8 @@ tables. Read it on a quiet pipeline (ingestion stopped or the job caught up): me
 in flight show as differences.
 
 Exit status: 0 balanced, 1 not balanced (the unbalanced hours are listed), 2 when Kafka or
-Cassandra cannot be reached or read, or for a wrong command line.
+Cassandra cannot be reached or read, or for a wrong command line or IOT_* variable (one line
+on standard error).
 Topics and keyspace: the IOT_KAFKA_*_TOPIC and IOT_CASSANDRA_KEYSPACE variables, or the flags.
 """
 
@@ -27,17 +28,16 @@ from query.hours import parse_hour
 from reconcile.report import report_json, report_text
 from reconcile.sources import Unreadable, reconcile_run
 from settings import Settings, configure_logging
+from settings.command_line import OneLineParser, reports_usage_errors, topic_name
 
 
 def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, datetime | None, bool]:
     """The settings with the flags applied, the hour asked for (or None), and whether JSON is wanted."""
     kafka, cassandra = settings.kafka, settings.cassandra
-    parser = argparse.ArgumentParser(
-        prog="iot-reconcile", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--readings-topic", default=kafka.readings_topic, help="default: %(default)s")
-    parser.add_argument("--rejected-topic", default=kafka.rejected_topic, help="default: %(default)s")
-    parser.add_argument("--late-topic", default=kafka.late_topic, help="default: %(default)s")
+    parser = OneLineParser(prog="iot-reconcile", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--readings-topic", type=topic_name, default=kafka.readings_topic, help="default: %(default)s")
+    parser.add_argument("--rejected-topic", type=topic_name, default=kafka.rejected_topic, help="default: %(default)s")
+    parser.add_argument("--late-topic", type=topic_name, default=kafka.late_topic, help="default: %(default)s")
     parser.add_argument("--keyspace", default=cassandra.keyspace, help="default: %(default)s")
     parser.add_argument("--hour", help="only this UTC hour, 'YYYY-MM-DD HH' (ISO-8601 accepted)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
@@ -57,6 +57,7 @@ def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, dat
     return chosen, hour, args.json
 
 
+@reports_usage_errors("iot-reconcile")
 def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.ERROR)  # the clients retry noisily; a failure ends in one clear line
     settings, hour, as_json = arguments(argv, Settings.from_env())

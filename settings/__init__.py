@@ -8,11 +8,13 @@ each command override these values; Flink's own configuration lives in ``flink-c
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
-from typing import Any, Mapping, get_type_hints
+from typing import Any, Callable, Mapping, get_type_hints
+
+from settings import values
 
 ENV_PREFIX = "IOT_"
 
@@ -24,17 +26,114 @@ def configure_logging(level: int = logging.INFO) -> None:
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
 
 
+class SettingsError(ValueError):
+    """An ``IOT_*`` variable no command can use; the message names it, on one line."""
+
+
+# A secret is a password or a key: a file larger than this is the wrong file (or /dev/zero).
+MAX_SECRET_BYTES = 64 * 1024
+
+
 def read_secret(environ: Mapping[str, str], name: str) -> str | None:
-    """A secret from ``NAME`` or from the file named by ``NAME_FILE`` (never from the repo)."""
-    if environ.get(name):
-        return environ[name]
+    """A secret from ``NAME`` or from the file named by ``NAME_FILE`` (never from the repo).
+
+    Errors name the variable and the file, never the secret.
+    """
+    secret = environ.get(name)
+    source = name  # what the errors name
     path = environ.get(f"{name}_FILE")
-    if path:
-        return Path(path).read_text(encoding="utf-8").strip()
-    return None
+    if not secret and path:
+        source = where = f"{name}_FILE={values.shown(path)}"
+        try:
+            with open(path, "rb") as file:
+                data = file.read(MAX_SECRET_BYTES + 1)
+        except OSError as error:
+            raise SettingsError(f"{where}: cannot read it: {error.strerror or type(error).__name__}") from None
+        if len(data) > MAX_SECRET_BYTES:
+            raise SettingsError(f"{where}: larger than {MAX_SECRET_BYTES // 1024} KiB, not a secret")
+        try:
+            secret = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise SettingsError(f"{where}: not UTF-8 text") from None
+    if not secret:
+        return None
+    if not secret.isprintable():  # a newline would also break the X-API-Key header
+        raise SettingsError(f"{source}: the secret holds a control character")
+    return secret
+
+
+# Longer is a typo, and would overflow the clients' timers.
+MAX_DURATION_SECONDS = 366 * 86400
+# The range of each numeric variable that the unit in its name does not settle (below).
+_NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "IOT_KAFKA_PARTITIONS": (1, values.JAVA_INT_MAX),
+    "IOT_KAFKA_REPLICATION_FACTOR": (1, 32767),  # a Java short in Kafka's protocol
+    "IOT_CASSANDRA_PORT": (1, values.MAX_PORT),
+    "IOT_CASSANDRA_REPLICATION_FACTOR": (1, values.JAVA_INT_MAX),
+    "IOT_RULES_MIN_TEMPERATURE": (-math.inf, math.inf),
+    "IOT_RULES_MAX_TEMPERATURE": (-math.inf, math.inf),
+    "IOT_RULES_MAX_ID_LENGTH": (1, values.JAVA_INT_MAX),
+    "IOT_SENSOR_API_MOCK_PORT": (0, values.MAX_PORT),  # 0: any free port
+    # Each paces a loop: zero would spin it.
+    "IOT_INGEST_POLL_INTERVAL_SECONDS": (0.01, MAX_DURATION_SECONDS),
+    "IOT_INGEST_REQUEST_TIMEOUT_SECONDS": (0.01, MAX_DURATION_SECONDS),
+    "IOT_INGEST_MAX_BACKOFF_SECONDS": (0.01, MAX_DURATION_SECONDS),
+    "IOT_JOB_PARALLELISM": (0, 32768),  # Flink's largest maximum parallelism
+    "IOT_JOB_RESULT_LATENCY_MS": (1, MAX_DURATION_SECONDS * 1000),
+    "IOT_JOB_CHECKPOINT_INTERVAL_SECONDS": (1, MAX_DURATION_SECONDS),
+}
+
+
+def number_range(name: str) -> tuple[float, float]:
+    """Where the number in variable ``name`` must lie: its own range, else by its unit.
+
+    A duration is 0 to MAX_DURATION_SECONDS; any other number is a count or a size: 0 to what
+    a Java int holds.
+    """
+    if name in _NUMBER_RANGES:
+        return _NUMBER_RANGES[name]
+    if name.endswith("_SECONDS"):
+        return 0, MAX_DURATION_SECONDS
+    if name.endswith("_MS"):
+        return 0, MAX_DURATION_SECONDS * 1000
+    return 0, values.JAVA_INT_MAX
+
+
+def _addresses(text: str) -> str:
+    values.addresses(text)
+    return text
+
+
+def _metrics_address(text: str) -> str:
+    if text:
+        values.address(text, lowest_port=0)
+    return text
+
+
+def _sasl_mechanism(text: str) -> str:
+    if text not in ("SCRAM-SHA-256", "SCRAM-SHA-512"):  # the job logs in with Kafka's ScramLoginModule
+        raise ValueError("must be SCRAM-SHA-256 or SCRAM-SHA-512")
+    return text
+
+
+# The text variables that hold something with a shape (the others are names and paths).
+_TEXT_CHECKS: dict[str, Callable[[str], Any]] = {
+    "IOT_KAFKA_BOOTSTRAP_SERVERS": _addresses,
+    "IOT_KAFKA_READINGS_TOPIC": values.topic_name,
+    "IOT_KAFKA_REJECTED_TOPIC": values.topic_name,
+    "IOT_KAFKA_LATE_TOPIC": values.topic_name,
+    "IOT_KAFKA_SASL_MECHANISM": _sasl_mechanism,
+    "IOT_CASSANDRA_HOST": values.host,
+    "IOT_FLINK_REST_URL": values.http_url,
+    "IOT_RULES_TIMEZONE": values.time_zone,
+    "IOT_SENSOR_API_URL": values.http_url,
+    "IOT_SENSOR_API_MOCK_HOST": values.host,
+    "IOT_INGEST_METRICS_ADDRESS": _metrics_address,
+}
 
 
 def _coerce(raw: str, kind: Any, name: str) -> Any:
+    """The value of variable ``name`` as ``kind``; a SettingsError says what is wrong with it."""
     try:
         if kind is bool:
             lowered = raw.strip().lower()
@@ -42,21 +141,27 @@ def _coerce(raw: str, kind: Any, name: str) -> Any:
                 return True
             if lowered in {"0", "false", "no", "off"}:
                 return False
-            raise ValueError(raw)
-        return kind(raw)
+            raise ValueError("not a boolean: use true/false, yes/no, on/off or 1/0")
+        if kind in (int, float):
+            return values.bounded_number(raw, kind, *number_range(name))
+        check = _TEXT_CHECKS.get(name)
+        return check(raw) if check else raw
     except ValueError as error:
-        raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from error
+        raise SettingsError(f"{name}={values.shown(raw)}: {error}") from None
 
 
 def _from_env(cls: type, environ: Mapping[str, str], section: str) -> Any:
     """Build dataclass ``cls`` from ``IOT_<SECTION>_<FIELD>`` variables, keeping defaults."""
     hints = get_type_hints(cls)
-    values = {}
+    settings = {}
     for item in fields(cls):
         name = f"{ENV_PREFIX}{section}_{item.name}".upper()
         if name in environ and hints[item.name] in (str, int, float, bool):
-            values[item.name] = _coerce(environ[name], hints[item.name], name)
-    return cls(**values)
+            settings[item.name] = _coerce(environ[name], hints[item.name], name)
+    try:
+        return cls(**settings)
+    except ValueError as error:  # a check of the dataclass itself (the keyspace's)
+        raise SettingsError(values.one_line(str(error))) from None
 
 
 @dataclass(frozen=True)
@@ -193,6 +298,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """The settings the ``IOT_*`` variables of ``environ`` give; a SettingsError names the first wrong one."""
         env = os.environ if environ is None else environ
         kafka = replace(
             _from_env(KafkaSettings, env, "kafka"),
@@ -202,11 +308,15 @@ class Settings:
             _from_env(CassandraSettings, env, "cassandra"),
             password=read_secret(env, "IOT_CASSANDRA_PASSWORD"),
         )
+        rules = _from_env(ReadingRules, env, "rules")
+        if not rules.min_temperature < rules.max_temperature:
+            raise SettingsError(f"IOT_RULES_MIN_TEMPERATURE ({rules.min_temperature:g}) must be below "
+                                f"IOT_RULES_MAX_TEMPERATURE ({rules.max_temperature:g})")
         return cls(
             kafka=kafka,
             cassandra=cassandra,
             flink=_from_env(FlinkSettings, env, "flink"),
-            rules=_from_env(ReadingRules, env, "rules"),
+            rules=rules,
             sensor_api=replace(
                 _from_env(SensorApiSettings, env, "sensor_api"),
                 api_key=read_secret(env, "IOT_SENSOR_API_KEY"),

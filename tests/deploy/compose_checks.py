@@ -235,7 +235,8 @@ def invalid_values(document: dict[str, Any]) -> list[str]:
     """IOT_* values that Settings.from_env rejects (secret files left out: they exist only in containers)."""
     problems = []
     for name, service in services(document).items():
-        env = {key: value for key, value in environment(service).items() if key.startswith("IOT_") and not key.endswith("_FILE")}
+        env = {key: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", value)  # as compose interpolates with the variable unset
+               for key, value in environment(service).items() if key.startswith("IOT_") and not key.endswith("_FILE")}
         try:
             Settings.from_env(env)
         except ValueError as error:

@@ -554,9 +554,14 @@ FLINK_LOCAL_ONLY = {
 FLINK_REPLACED = {
     "execution.checkpointing.dir": "object storage",
     "execution.checkpointing.savepoint-dir": "object storage",
-    "metrics.reporter.prom.port": "one Flink process per pod: one port",
     "python.executable": "the image's virtualenv",
     "python.client.executable": "the image's virtualenv",
+}
+# Keys the cluster must set that the local stack leaves out: Flink's Prometheus reporter listens on
+# every interface (it takes no host), fine inside a pod, not on a developer's machine.
+FLINK_CLUSTER_REQUIRED = {
+    "metrics.reporter.prom.factory.class": "the Prometheus reporter monitoring.yaml scrapes",
+    "metrics.reporter.prom.port": "one Flink process per pod: one port",
 }
 # Keys only a cluster of several machines needs.
 FLINK_CLUSTER_ONLY = (
@@ -599,8 +604,9 @@ def flink_config_problems(deployment: Manifest, local_config: dict[str, Any]) ->
                 problems.append(f"{deployment}: {key} is missing ({FLINK_REPLACED[key]})")
         elif conf.get(key) != flink_value(value):
             problems.append(f"{deployment}: {key} is {conf.get(key)!r}, flink-conf/config.yaml says {flink_value(value)!r}")
+    problems += [f"{deployment}: {key} is missing ({why})" for key, why in FLINK_CLUSTER_REQUIRED.items() if key not in conf]
     for key in conf:
-        if key not in local and not key.startswith(FLINK_CLUSTER_ONLY):
+        if key not in local and key not in FLINK_CLUSTER_REQUIRED and not key.startswith(FLINK_CLUSTER_ONLY):
             problems.append(f"{deployment}: {key} is neither in flink-conf/config.yaml nor a cluster option")
     for role, key in (("jobManager", "jobmanager.memory.process.size"), ("taskManager", "taskmanager.memory.process.size")):
         memory = ((spec.get(role) or {}).get("resource") or {}).get("memory")

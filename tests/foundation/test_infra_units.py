@@ -81,7 +81,7 @@ def test_failed_submission_shows_flink_output(tmp_path: Path) -> None:
         submit.submit(["false"], tmp_path)
 
 
-def test_submit_main_prints_the_job_id(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_submit_main_prints_the_job_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     seen: dict[str, list[str]] = {}
 
     def fake_submit(command: list[str], conf_dir: Path) -> str:
@@ -89,6 +89,9 @@ def test_submit_main_prints_the_job_id(monkeypatch: pytest.MonkeyPatch, capsys: 
         return "0" * 32
 
     monkeypatch.setattr(submit, "submit", fake_submit)
-    assert submit.main(["--job", "smoke", "--parallelism", "2", "--", "--topic", "x"]) == 0
+    monkeypatch.setattr(submit, "running_job_id", lambda rest_url, name: None)
+    monkeypatch.setattr(submit, "wait_until_running", lambda rest_url, job_id, timeout_s: None)
+    (tmp_path / "config.yaml").touch()
+    assert submit.main(["--job", "smoke", "--conf-dir", str(tmp_path), "--parallelism", "2", "--", "--topic", "x"]) == 0
     assert capsys.readouterr().out.strip() == "0" * 32
     assert seen["command"][-2:] == ["--topic", "x"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import fields
 from pathlib import Path
+from typing import Callable, get_type_hints
 
 import pytest
 
-from settings import Settings, configure_logging, read_secret
+from settings import Settings, SettingsError, configure_logging, number_range, read_secret
 
 
 def test_defaults_point_at_the_local_stack() -> None:
@@ -88,3 +91,129 @@ def test_configure_logging_quiets_client_libraries() -> None:
     configure_logging(logging.DEBUG)
     assert logging.getLogger("kafka").level == logging.WARNING
     assert logging.getLogger("cassandra").level == logging.WARNING
+
+
+def numeric_variables() -> list[tuple[str, type]]:
+    """IOT_<SECTION>_<FIELD> and its type, for every int and float setting."""
+    return [(f"IOT_{section.name}_{item.name}".upper(), get_type_hints(section_type)[item.name])
+            for section in fields(Settings) for section_type in [get_type_hints(Settings)[section.name]]
+            for item in fields(section_type) if get_type_hints(section_type)[item.name] in (int, float)]
+
+
+def wrong_numbers() -> list[tuple[str, str]]:
+    cases = []
+    for name, kind in numeric_variables():
+        low, high = number_range(name)
+        cases += [(name, raw) for raw in ("abc", "nan", "inf", "-inf", "1e999", "", "²", "1_0x")]
+        cases += [(name, "1.5")] if kind is int else []
+        cases += [(name, repr(low - 1 if kind is int else low - 0.001)), (name, repr(high + 1))] if low > -math.inf else []
+    return cases
+
+
+def test_every_numeric_variable_is_checked() -> None:
+    assert len(numeric_variables()) >= 20
+
+
+@pytest.mark.parametrize(("name", "raw"), wrong_numbers())
+def test_a_wrong_number_names_its_variable_in_one_line(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({name: raw})
+    message = str(error.value)
+    assert message.startswith(f"{name}={raw!r}: ") and "\n" not in message
+
+
+@pytest.mark.parametrize("name", [name for name, _ in numeric_variables()])
+def test_each_numeric_variable_takes_its_bounds(name: str) -> None:
+    low, high = number_range(name)
+    for bound in (low, high):
+        if math.isfinite(bound):
+            Settings.from_env({name: str(bound)})
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "reason"),
+    [
+        ("IOT_CASSANDRA_PORT", "99999", "must be from 1 to 65535"),
+        ("IOT_KAFKA_PARTITIONS", "0", "must be from 1 to 2147483647"),
+        ("IOT_INGEST_POLL_INTERVAL_SECONDS", "0", "must be from 0.01 to 31622400"),
+        ("IOT_INGEST_REQUEST_TIMEOUT_SECONDS", "-1", "must be from 0.01"),
+        ("IOT_JOB_PARALLELISM", "99999999999", "must be from 0 to 32768"),
+        ("IOT_JOB_CHECKPOINT_INTERVAL_SECONDS", "0", "must be from 1"),
+        ("IOT_RULES_MIN_TEMPERATURE", "nan", "must be a finite number"),
+        ("IOT_KAFKA_BOOTSTRAP_SERVERS", "nonsense", "not host:port"),
+        ("IOT_KAFKA_BOOTSTRAP_SERVERS", "a:1,,b:2", "not host:port"),
+        ("IOT_KAFKA_BOOTSTRAP_SERVERS", "kafka:99999", "the port must be from 1 to 65535"),
+        ("IOT_KAFKA_BOOTSTRAP_SERVERS", "kafka:²", "not host:port"),
+        ("IOT_KAFKA_READINGS_TOPIC", "readings; rm -rf /", "not a Kafka topic name"),
+        ("IOT_KAFKA_LATE_TOPIC", "..", "not a Kafka topic name"),
+        ("IOT_KAFKA_SASL_MECHANISM", "PLAIN", "must be SCRAM-SHA-256 or SCRAM-SHA-512"),
+        ("IOT_CASSANDRA_HOST", "not a host", "not a host name or an IP address"),
+        ("IOT_FLINK_REST_URL", "127.0.0.1:8081", "not an http:// or https:// URL"),
+        ("IOT_SENSOR_API_URL", "file:///etc/passwd", "not an http:// or https:// URL"),
+        ("IOT_SENSOR_API_URL", "ftp://example.org/x", "not an http:// or https:// URL"),
+        ("IOT_SENSOR_API_URL", "http:///no-host", "the URL has no host"),
+        ("IOT_SENSOR_API_URL", "http://example.org:99999/x", "not a URL"),
+        ("IOT_SENSOR_API_URL", "http://example.org/a b", "a space or a control character"),
+        ("IOT_SENSOR_API_MOCK_HOST", "0.0.0.0:80", "not a host name or an IP address"),
+        ("IOT_RULES_TIMEZONE", "Mars/Olympus", "not a time zone name"),
+        ("IOT_RULES_TIMEZONE", "../../etc/passwd", "not a time zone name"),
+        ("IOT_INGEST_METRICS_ADDRESS", "nonsense", "not host:port"),
+        ("IOT_INGEST_STAMP_FETCH_TIME", "maybe", "not a boolean"),
+    ],
+)
+def test_a_wrong_text_says_what_it_should_be(name: str, raw: str, reason: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({name: raw})
+    assert str(error.value).startswith(f"{name}={raw!r}: ") and reason in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [("IOT_KAFKA_BOOTSTRAP_SERVERS", "[::1]:9092,kafka-0.kafka:9093"), ("IOT_INGEST_METRICS_ADDRESS", ""),
+     ("IOT_INGEST_METRICS_ADDRESS", "127.0.0.1:0"), ("IOT_SENSOR_API_MOCK_HOST", "::1"), ("IOT_SENSOR_API_MOCK_PORT", "0"),
+     ("IOT_FLINK_REST_URL", "https://[::1]:8081"), ("IOT_RULES_TIMEZONE", "Europe/Paris"), ("IOT_JOB_PARALLELISM", "0"),
+     ("IOT_KAFKA_SASL_MECHANISM", "SCRAM-SHA-256"), ("IOT_RULES_MIN_TEMPERATURE", "-273.15")],
+)
+def test_right_values_pass(name: str, raw: str) -> None:
+    Settings.from_env({name: raw})
+
+
+def test_control_characters_and_huge_values_are_shown_escaped_and_cut() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"IOT_KAFKA_PARTITIONS": "4\n\x1b[2J" + "9" * 10_000_000})
+    message = str(error.value)
+    assert message.startswith("IOT_KAFKA_PARTITIONS='4\\n\\x1b[2J999") and len(message) < 400 and "\x1b" not in message
+
+
+def test_the_temperature_range_must_not_be_empty() -> None:
+    with pytest.raises(SettingsError, match="IOT_RULES_MIN_TEMPERATURE .*must be below IOT_RULES_MAX_TEMPERATURE"):
+        Settings.from_env({"IOT_RULES_MIN_TEMPERATURE": "80"})
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda folder: folder / "missing", "cannot read it: No such file or directory"),
+        (lambda folder: folder, "cannot read it: Is a directory"),
+        (lambda folder: Path("/dev/zero"), "larger than 64 KiB, not a secret"),
+        (lambda folder: write(folder / "latin1", b"caf\xe9 s3cret"), "not UTF-8 text"),
+        (lambda folder: write(folder / "two-lines", b"s3cret\nX-Evil: 1\n"), "the secret holds a control character"),
+    ],
+)
+def test_a_secret_file_that_cannot_be_used_is_named_and_its_content_never_shown(
+        tmp_path: Path, make: Callable[[Path], Path], reason: str) -> None:
+    path = make(tmp_path)
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"IOT_SENSOR_API_KEY_FILE": str(path)})
+    assert str(error.value) == f"IOT_SENSOR_API_KEY_FILE={str(path)!r}: {reason}"
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_a_secret_variable_with_a_newline_is_refused_without_showing_it() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"IOT_KAFKA_SASL_PASSWORD": "s3cret\r\n"})
+    assert str(error.value) == "IOT_KAFKA_SASL_PASSWORD: the secret holds a control character"

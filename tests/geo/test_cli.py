@@ -6,12 +6,13 @@ import io
 import os
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from geo import RegionIndex
-from geo.cli import answer_stream, main, parse_line
+from geo.cli import MAX_LINE_BYTES, LineSplitter, LongLine, answer_stream, main, parse_line
 
 INPUT = (
     b"48.8566,2.3522\n"          # Paris
@@ -121,3 +122,50 @@ def test_the_installed_command_end_to_end() -> None:
     assert out[50_000:] == ["", "", ""]  # the bad line, Brussels, and the final newline
     assert run.stderr.decode("utf-8") == "iot-regions: line 50001: expected 'lat,lon': 'bad'\n"
     assert run.returncode == 1
+
+
+class OneLongLine(io.RawIOBase):
+    """A line of ``length`` digits handed out 64 KiB at a time, then a good point: no copy of the line exists."""
+
+    CHUNK = b"1" * (1 << 16)
+
+    def __init__(self, length: int) -> None:
+        self._left, self._tail = length, b"\n48.8566,2.3522\n"
+
+    def read1(self, _: int = -1) -> bytes:
+        if self._left:
+            size = min(self._left, len(self.CHUNK))
+            self._left -= size
+            return self.CHUNK if size == len(self.CHUNK) else self.CHUNK[:size]
+        tail, self._tail = self._tail, b""
+        return tail
+
+
+def test_a_long_line_costs_memory_bounded_by_the_read_size_not_its_length() -> None:
+    """Joining the unfinished line to each read copied it again and again: 50 MB took 21 s and held
+    100 MB. With what is kept of a line bounded, each read costs its own size: linear time."""
+    index = RegionIndex.default()
+    out, err = io.StringIO(), io.StringIO()
+    tracemalloc.start()
+    try:
+        bad = answer_stream(OneLongLine(32 << 20), out, err, index)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20, f"{peak:,} bytes held for a 32 MiB line"
+    assert (bad, out.getvalue()) == (1, "\nÎle-de-France\n")
+    assert err.getvalue().startswith("iot-regions: line 1: longer than 4096 bytes (33,554,432 bytes): '1111")
+
+
+@pytest.mark.parametrize("read_size", [1, 7, 4096, 1 << 16])
+def test_the_splitter_keeps_a_bounded_head_and_cuts_lines_right(read_size: int) -> None:
+    longest = b"2" * MAX_LINE_BYTES
+    data = b"1,2\n" + longest + b"\n" + longest + b"3\n\n" + b"4" * 100_000 + b"\nlast"
+    splitter = LineSplitter()
+    lines = []
+    for start in range(0, len(data), read_size):
+        lines += splitter.feed(data[start:start + read_size])
+        assert splitter.kept_bytes <= MAX_LINE_BYTES + 1
+    lines += splitter.finish()
+    assert lines == [b"1,2", longest, LongLine(longest, MAX_LINE_BYTES + 1), b"", LongLine(b"4" * MAX_LINE_BYTES, 100_000),
+                     b"last"]

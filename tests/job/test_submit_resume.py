@@ -1,4 +1,5 @@
-"""``iot-submit`` resumes the hourly job from the newest retained checkpoint of the same job name."""
+"""``iot-submit`` resumes the hourly job from the newest retained checkpoint of the same job name,
+and says within a minute when the job it submitted does not run (no slots, failed, stuck)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 
 from jobs import submit
 from jobs.checkpoints import SubmissionLog, newest_checkpoint
+from jobs.running_job import NotRunning, wait_until_running
+from tests.job.fake_flink_rest import JOB_ID, NO_SLOTS_TRACE, FakeFlinkRest, Snapshot, running
 
 OLD, NEW = "a" * 32, "b" * 32
 
@@ -38,16 +41,26 @@ def test_the_log_keeps_ids_per_name(tmp_path: Path) -> None:
     assert log.job_ids("iot/hourly") == [OLD, NEW] and log.job_ids("other") == []
 
 
+def flink_conf(var_dir: Path) -> Path:
+    """The conf folder scripts/stack.sh renders, as iot-submit expects to find it."""
+    conf = var_dir / "flink" / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "config.yaml").write_text("rest:\n  port: 8081\n", encoding="utf-8")
+    return conf
+
+
 @pytest.fixture
-def submitted(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+def submitted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     commands: list[list[str]] = []
 
     def fake_submit(command: list[str], conf_dir: Path) -> str:
         commands.append(command)
         return NEW
 
+    flink_conf(tmp_path)
     monkeypatch.setattr(submit, "submit", fake_submit)
     monkeypatch.setattr(submit, "running_job_id", lambda rest_url, name: None)
+    monkeypatch.setattr(submit, "wait_until_running", lambda rest_url, job_id, timeout_s: None)
     monkeypatch.setenv("IOT_JOB_NAME", "hourly-test")
     return commands
 
@@ -60,8 +73,10 @@ def test_a_resubmission_starts_from_the_last_job_s_checkpoint(tmp_path: Path, su
     assert submitted[1][submitted[1].index("--fromSavepoint") + 1] == str(newest)
     assert submit.main(["--var-dir", str(tmp_path), "--fresh"]) == 0
     assert "--fromSavepoint" not in submitted[2]
-    assert submit.main(["--var-dir", str(tmp_path), "--from-savepoint", "/sp/1"]) == 0
-    assert submitted[3][submitted[3].index("--fromSavepoint") + 1] == "/sp/1"
+    savepoint = tmp_path / "savepoint-1"
+    savepoint.mkdir()
+    assert submit.main(["--var-dir", str(tmp_path), "--from-savepoint", str(savepoint)]) == 0
+    assert submitted[3][submitted[3].index("--fromSavepoint") + 1] == str(savepoint)
 
 
 def test_a_second_job_of_the_same_name_is_refused(tmp_path: Path, submitted: list[list[str]], monkeypatch: pytest.MonkeyPatch,
@@ -79,3 +94,95 @@ def test_an_unreachable_cluster_is_a_clear_error(tmp_path: Path, submitted: list
     monkeypatch.setattr(submit, "running_job_id", refused)
     assert submit.main(["--var-dir", str(tmp_path), "--jobmanager", "127.0.0.1:1"]) == 1
     assert "cannot reach Flink's REST API at 127.0.0.1:1" in capsys.readouterr().err
+
+
+class FakeClock:
+    """time.monotonic and time.sleep for wait_until_running: sleeping moves the clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def wait(script: list[Snapshot], clock: FakeClock, **slots: int) -> None:
+    with FakeFlinkRest(script, **slots) as flink:
+        wait_until_running(f"http://{flink.address}", JOB_ID, 60, every_s=1, clock=clock, sleep=clock.sleep)
+
+
+def test_a_job_whose_tasks_all_come_to_run_is_waited_for() -> None:
+    clock = FakeClock()
+    wait([Snapshot("INITIALIZING"), Snapshot("RUNNING", {"SCHEDULED": 2, "DEPLOYING": 2}),
+          Snapshot("RUNNING", {"INITIALIZING": 4}), running()], clock)
+    assert clock.now == 3
+
+
+def test_a_job_whose_tasks_wait_for_slots_is_reported_after_the_timeout() -> None:
+    """Flink's default scheduler: the job RUNNING, its tasks SCHEDULED until the slot request times out."""
+    clock = FakeClock()
+    with pytest.raises(NotRunning) as error:
+        wait([Snapshot("RUNNING", {"SCHEDULED": 4})], clock, slots_total=2, slots_available=0)
+    assert 60 <= clock.now <= 61
+    assert str(error.value).startswith(f"job {JOB_ID} is not running for lack of task slots (0 of 2 slots free; "
+                                       "job RUNNING, tasks: 4 SCHEDULED)")
+    assert f"flink cancel {JOB_ID}" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_job_waiting_for_resources_in_created_is_short_of_slots_too() -> None:
+    """The adaptive scheduler waits for resources with the job CREATED and its tasks CREATED."""
+    with pytest.raises(NotRunning, match="lack of task slots .*job CREATED, tasks: 2 CREATED"):
+        wait([Snapshot("CREATED", {"CREATED": 2})], FakeClock())
+
+
+def test_a_no_resource_exception_ends_the_wait_at_once() -> None:
+    clock = FakeClock()
+    restarting = Snapshot("RESTARTING", {"CANCELED": 4}, (("java.util.concurrent.CompletionException", NO_SLOTS_TRACE),))
+    with pytest.raises(NotRunning, match="lack of task slots .*job RESTARTING"):
+        wait([Snapshot("RUNNING", {"SCHEDULED": 4}), restarting], clock)
+    assert clock.now == 1
+
+
+def test_a_failed_job_says_why() -> None:
+    failed = Snapshot("FAILED", {"FAILED": 1, "CANCELED": 3},
+                      (("java.lang.RuntimeException", "java.lang.RuntimeException: boom in the UDF\n\tat x.y(Z.java:1)"),))
+    with pytest.raises(NotRunning) as error:
+        wait([failed], FakeClock())
+    assert str(error.value) == f"job {JOB_ID} is FAILED: java.lang.RuntimeException: boom in the UDF"
+
+
+def test_tasks_still_starting_after_the_timeout_are_not_called_short_of_slots() -> None:
+    with pytest.raises(NotRunning) as error:
+        wait([Snapshot("RUNNING", {"RUNNING": 2, "INITIALIZING": 2})], FakeClock())
+    assert "not running after 60 s (job RUNNING, tasks: 2 INITIALIZING, 2 RUNNING)" in str(error.value)
+    assert "slots" not in str(error.value)
+
+
+def run_submit(var_dir: Path, flink: FakeFlinkRest, *args: str) -> int:
+    return submit.main(["--var-dir", str(var_dir), "--jobmanager", flink.address, *args])
+
+
+def test_the_command_exits_3_in_one_line_when_its_job_gets_no_slots(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    flink_conf(tmp_path)
+    monkeypatch.setattr(submit, "submit", lambda command, conf_dir: JOB_ID)
+    restarting = Snapshot("RESTARTING", {"CREATED": 4}, (("org.apache.flink.runtime.jobmanager.scheduler."
+                                                          "NoResourceAvailableException", NO_SLOTS_TRACE),))
+    with FakeFlinkRest([restarting]) as flink:
+        assert run_submit(tmp_path, flink, "--job", "smoke") == submit.EXIT_NOT_RUNNING
+    out, err = capsys.readouterr()
+    assert out == JOB_ID + "\n"  # the id first: the job exists, whatever follows
+    assert err.count("\n") == 1 and err.startswith(f"iot-submit: job {JOB_ID} is not running for lack of task slots")
+
+
+def test_the_command_exits_0_once_its_job_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    flink_conf(tmp_path)
+    monkeypatch.setattr(submit, "submit", lambda command, conf_dir: JOB_ID)
+    with FakeFlinkRest([Snapshot("RUNNING", {"DEPLOYING": 2}), running(2)]) as flink:
+        assert run_submit(tmp_path, flink, "--fresh") == 0
+    assert capsys.readouterr() == (JOB_ID + "\n", "")
+    assert SubmissionLog(tmp_path / "flink" / "submitted").job_ids("iot-hourly-region-means") == [JOB_ID]

@@ -27,16 +27,29 @@ def test_an_hour_a_latest_or_a_region() -> None:
         (["--hour", "1999-12-31 23", "--latest"], "not allowed with argument"),
         (["--hour", "1999-12-31 23:30"], "is not the start of an hour"),
         (["--region", "Atlantis"], "is not a region of France"),
-        (["--hour", "1999-12-31 23", "--last", "3"], "--last takes a positive number of hours and goes with --region"),
-        (["--region", "Corse", "--last", "0"], "--last takes a positive number"),
+        (["--hour", "1999-12-31 23", "--last", "3"], "--last goes with --region"),
+        (["--region", "Corse", "--last", "0"], "argument --last: '0': must be from 1 to 2147483647"),
+        (["--region", "Corse", "--last", "99999999999"], "must be from 1 to 2147483647"),
         (["--region", "Corse", "--map", "m.png"], "--map goes with --hour or --latest"),
+        (["--latest", "--map", "m"], "argument --map: 'm': the map's file name must end in .png"),
+        (["--latest", "--map", "/dev/full"], "must end in .png"),
+        (["--latest", "--map", "/nonexistent/dir/x.png"], "no folder '/nonexistent/dir'"),
+        (["--hour", "0001-01-01 00:00+01:00"], "is not an hour between years 1 and 9999 in UTC"),
     ],
 )
-def test_wrong_command_lines_exit_2_and_say_why(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
+def test_wrong_command_lines_exit_2_and_say_why_in_one_line(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exit_:
         question(argv)
     assert exit_.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and err.startswith("iot-query: ")
+
+
+def test_a_folder_is_not_a_map_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "x.png").mkdir()
+    with pytest.raises(SystemExit):
+        question(["--latest", "--map", str(tmp_path / "x.png")])
+    assert "a folder, not a file" in capsys.readouterr().err
 
 
 def ask(asked: Question, tables: FakeTables) -> tuple[str, str]:
@@ -81,6 +94,23 @@ def test_the_map_is_drawn_even_for_an_empty_hour(tmp_path: Path) -> None:
     _, err = ask(Question(hour=HOUR, map=path), FakeTables())
     assert path.stat().st_size > 10_000
     assert err.splitlines() == ["no rows for hour 1999-12-31 23:00 UTC", f"map of 1999-12-31 23:00 UTC written to {path}"]
+
+
+def test_a_map_that_cannot_be_written_after_the_query_exits_1_in_one_line(tmp_path: Path) -> None:
+    """The folder existed when the command line was read, and is gone when the map is drawn."""
+    path = tmp_path / "gone" / "map.png"
+    out, err = io.StringIO(), io.StringIO()
+    assert answer(Question(hour=HOUR, map=path), FakeTables({HOUR: HOUR_ROWS}), out, err) == 1
+    assert err.getvalue() == f"iot-query: cannot write the map to '{path}': No such file or directory\n"
+    assert "Occitanie" in out.getvalue()
+
+
+def test_a_wrong_variable_exits_2_in_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("IOT_CASSANDRA_PORT", "99999")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--latest"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == "iot-query: IOT_CASSANDRA_PORT='99999': must be from 1 to 65535\n"
 
 
 def test_unreachable_cassandra_exits_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:

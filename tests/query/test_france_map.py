@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import matplotlib.image
@@ -38,3 +39,18 @@ def test_the_map_is_a_png(tmp_path: Path, rows: list) -> None:
     draw_hour_map(HOUR, rows, path)
     image = matplotlib.image.imread(path)
     assert image.shape[0] > 800 and image.shape[1] > 1000
+
+
+def test_the_map_goes_to_exactly_its_path_even_for_the_last_hour_of_the_calendar(tmp_path: Path) -> None:
+    last_hour = datetime(9999, 12, 31, 23, tzinfo=timezone.utc)  # its end, 1 h later, is not a datetime
+    path = tmp_path / "map.PNG"
+    draw_hour_map(last_hour, [], path)
+    assert list(tmp_path.iterdir()) == [path] and path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_map_that_cannot_be_put_in_place_leaves_nothing_behind(tmp_path: Path) -> None:
+    taken = tmp_path / "map.png"
+    taken.mkdir()  # the name is a folder: the image is drawn, then cannot replace it
+    with pytest.raises(OSError):
+        draw_hour_map(HOUR, HOUR_ROWS, taken)
+    assert list(tmp_path.iterdir()) == [taken] and not any(taken.iterdir())
