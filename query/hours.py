@@ -21,8 +21,8 @@ def parse_hour(text: str) -> datetime:
         raise ValueError(usage) from None
     try:
         moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    except OverflowError:
-        raise ValueError(f"{text!r} is outside the years 1 to 9999 once in UTC: no result has such an hour") from None
+    except OverflowError:  # an offset that pushes year 1 or year 9999 out of the calendar
+        raise ValueError(f"{text!r} is not an hour between years 1 and 9999 in UTC") from None
     if (moment.minute, moment.second, moment.microsecond) != (0, 0, 0):
         raise ValueError(f"{text!r} is not the start of an hour: hours are [HH:00, HH+1:00) in UTC")
     return moment

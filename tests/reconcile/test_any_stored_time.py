@@ -75,4 +75,4 @@ def test_an_hour_outside_the_years_1_to_9999_is_a_wrong_command_line(capsys: pyt
         with pytest.raises(SystemExit) as stopped:
             arguments(["--hour", hour], Settings())
         assert stopped.value.code == 2
-        assert "is outside the years 1 to 9999 once in UTC" in capsys.readouterr().err
+        assert "is not an hour between years 1 and 9999 in UTC" in capsys.readouterr().err
