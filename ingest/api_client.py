@@ -12,6 +12,7 @@ deadline, or as soon as a stop is requested, shutting its socket down so the thr
 from __future__ import annotations
 
 import http.client
+import io
 import re
 import socket
 import threading
@@ -215,25 +216,22 @@ class _Exchange:
     def _read(self, response: http.client.HTTPResponse, started: float) -> ApiResponse:
         client = self._client
         expected = content_length(response.getheader("Content-Length"))
-        chunks: list[bytes] = []
-        received = 0
+        # BytesIO grows in place and hands its buffer over without a copy: the body is held once.
+        buffer = io.BytesIO()
         truncated = oversized = False
         while not self._abandoned:
             try:
                 chunk = response.read(CHUNK_BYTES)
             except http.client.IncompleteRead as error:
-                chunks.append(error.partial)
+                buffer.write(error.partial)
                 truncated = True
                 break
             if not chunk:
                 break
-            chunks.append(chunk)
-            received += len(chunk)
-            if received > client.max_body_bytes:
+            if buffer.write(chunk) and buffer.tell() > client.max_body_bytes:
                 oversized = True
                 break
-        body = b"".join(chunks)
-        del chunks
+        body = buffer.getvalue()
         truncated = truncated or (expected is not None and len(body) < expected and not oversized)
         return ApiResponse(body, client.clock.monotonic() - started, expected, truncated, oversized)
 

@@ -104,7 +104,7 @@ def split_response(response: ApiResponse) -> SplitResponse | Rejection:
     problem = _utf8_problem(body)
     if problem:
         return _whole(Reason.INVALID_ENCODING, f"the response is {problem}", body)
-    if not body.strip(b" \t\n\r"):
+    if _skip_whitespace(body, 0) == len(body):
         return _whole(Reason.EMPTY_MESSAGE, "the response is empty", body)
     try:
         return _walk(body)
@@ -221,11 +221,12 @@ def _nothing_after(body: bytes, position: int, starts: array, ends: array) -> Sp
 
 
 def _with_excess(body: bytes, starts: array, ends: array, position: int, why: str) -> SplitResponse:
-    rest = body[position:]
-    detail = f"{why}: the first {len(starts)} are read, the {len(rest)} bytes from byte {position} on are not"
-    if len(rest) > HEAD_BYTES:
+    rest = len(body) - position
+    detail = f"{why}: the first {len(starts)} are read, the {rest} bytes from byte {position} on are not"
+    if rest > HEAD_BYTES:
         detail += f" (raw holds their first {HEAD_BYTES})"
-    return SplitResponse(body, starts, ends, Rejection(Reason.RESPONSE_TOO_LARGE, detail, head_text(rest, HEAD_BYTES)))
+    head = head_text(body[position : position + HEAD_BYTES + 4], HEAD_BYTES)  # + 4: to see where a character ends
+    return SplitResponse(body, starts, ends, Rejection(Reason.RESPONSE_TOO_LARGE, detail, head))
 
 
 def oversized_element(element: bytes) -> Rejection | None:
