@@ -156,7 +156,6 @@ class Poller:
         self.metrics = metrics
         self._backoff = backoff or Backoff(max_seconds=settings.max_backoff_seconds)
         self._spool = Spool(Path(settings.spool_dir))
-        self._replayed: list[Path] = []  # spool files sent, to delete once their records are safe
         self._tally = PollTally()
         self._unsent: Iterable[Record] = ()  # the rest of a response a stop left unsent, for the spool
 
@@ -170,8 +169,8 @@ class Poller:
             log.error("stopping: %s", error)
             return EXIT_MISCONFIGURED
         except DeliveryRefused as error:
-            path = self._save_spool(chain(self._producer.abandon(), self._unsent))
-            log.error("stopping: %s; unacknowledged records kept in %s", error, path)
+            path = self._spool.save(chain(self._producer.abandon(), self._unsent))
+            log.error("stopping: %s; %s", error, f"unacknowledged records kept in {path}" if path else "the spool is as it was")
             return EXIT_KAFKA_REFUSED
         finally:
             self._producer.close(timeout=5.0)
@@ -227,7 +226,7 @@ class Poller:
             self._count(report)
             log.info(report.line())
             return True
-        path = self._save_spool(chain(() if settled else self._producer.abandon(), self._unsent))
+        path = self._spool.save(chain(() if settled else self._producer.abandon(), self._unsent))
         if stopped_early:
             log.warning("stopping in the middle of a response: the records not sent yet are kept in %s", path)
         else:
@@ -337,37 +336,44 @@ class Poller:
                 if self._clock.monotonic() >= give_up_at:
                     return False
 
-    def _save_spool(self, records: Iterable[Record]) -> Path:
-        """Spool ``records``; the replayed files, whose unacknowledged records are among them, go."""
-        path = self._spool.save(records)
-        for replayed in self._replayed:
-            replayed.unlink(missing_ok=True)
-        self._replayed.clear()
-        return path
-
     def _deliver_spooled(self) -> bool:
-        """Replay the spool once: each file is deleted once its records are acknowledged, rejected or spooled anew."""
+        """Replay the spool; False when records stay in it (a stop or an outage during the replay).
+
+        A file is deleted once each of its records is acknowledged or rejected, and never copied:
+        until then it stays as it is, so a stop, an outage or a refusal leaves the spool unchanged
+        (the records of it Kafka did acknowledge come again at the next start: exact duplicates).
+        """
         self._tally = tally = PollTally()
-        for path in self._spool.files():
-            sent = 0
-            try:
-                for record in Spool.load(path):
-                    self._producer.send(record)
-                    sent += 1
-            except UnreadableSpoolFile as error:
-                aside = Spool.set_aside(path)
-                log.error("the spool file %s cannot be read (%s): moved to %s after %d record(s)", path, error, aside, sent)
-                continue
-            log.info("sending %d record(s) spooled in %s", sent, path)
-            self._replayed.append(path)
-        if not self._settle():
-            path = self._save_spool(self._producer.abandon())
-            log.error("stopping with kafka unreachable: unacknowledged records kept in %s", path)
+        complete = [path for path in self._spool.files() if not self._clock.stopping and self._send_spooled(path)]
+        try:
+            settled = self._settle()
+        except DeliveryRefused:
+            self._producer.abandon()  # every record not acknowledged is still in its file
+            raise
+        if not settled:
+            self._producer.abandon()
+            log.error("stopping with kafka unreachable: the spool stays as it was, for the next start")
             return False
         self._count_kafka_outcomes(tally.rejected)
-        for replayed in self._replayed:
-            replayed.unlink()
-        self._replayed.clear()
+        for path in complete:
+            path.unlink()
+        return not self._spool.files()
+
+    def _send_spooled(self, path: Path) -> bool:
+        """Send the records of one spool file; True if all were sent (not stopped, not unreadable)."""
+        sent = 0
+        try:
+            for record in Spool.load(path):
+                if self._clock.stopping:
+                    log.warning("stopping during the replay of %s after %d record(s): the file stays", path, sent)
+                    return False
+                self._producer.send(record)
+                sent += 1
+        except UnreadableSpoolFile as error:
+            aside = Spool.set_aside(path)
+            log.error("the spool file %s cannot be read (%s): moved to %s after %d record(s)", path, error, aside, sent)
+            return False
+        log.info("sent %d record(s) spooled in %s", sent, path)
         return True
 
 

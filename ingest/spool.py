@@ -3,8 +3,8 @@
 Writing them is the last resort of a stop during a Kafka outage (or in the middle of a large
 response): they are sent before anything new at the next start, so a fetched batch is never
 lost (at worst a record arrives twice, which the job counts once: it is an exact duplicate).
-Each file is replayed once: once its records are acknowledged, rejected, or written to a new
-file by a stop during the replay, it is deleted, so a spool never grows by restarting.
+A file is deleted once each of its records is acknowledged or rejected, and never copied: a
+stop or an outage during its replay leaves it as it is, so a spool never grows by restarting.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import binascii
 import json
 import os
 from datetime import datetime, timezone
+from itertools import chain
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -36,8 +37,16 @@ class Spool:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def save(self, records: Iterable[Record]) -> Path:
-        """Write ``records`` (streamed, never all in memory) atomically: a crash leaves no half file."""
+    def save(self, records: Iterable[Record]) -> Path | None:
+        """Write ``records`` (streamed, never all in memory) atomically: a crash leaves no half file.
+
+        Returns the file, or None when there was nothing to write.
+        """
+        records = iter(records)
+        first = next(records, None)
+        if first is None:
+            return None
+        records = chain([first], records)
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.directory / f"undelivered-{stamp}-{os.getpid()}.jsonl"

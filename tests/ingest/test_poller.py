@@ -326,6 +326,31 @@ def test_a_record_the_broker_refuses_as_too_large_is_rejected_not_spooled(fake_c
     assert "kafka cannot take this" in record["detail"] and poller.metrics.value("readings_published_total") == 1
 
 
+def test_a_stop_or_a_refusal_during_the_replay_leaves_the_spool_as_it_was(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool")
+    saved = [Record(TOPICS.readings_topic, f"r{number}".encode(), reading(f"r{number}").encode()) for number in range(5)]
+    spool.save(saved)
+    clock = FakeClock()
+    client = FakeDeliveryClient()
+    original_send = client.send
+
+    def stop_after_two(record: Record, token: int, report) -> None:  # type: ignore[no-untyped-def]
+        original_send(record, token, report)
+        if client.sends == 2:
+            clock.request_stop()
+
+    client.send = stop_after_two  # type: ignore[method-assign]
+    poller, _ = make(clock, FakeSource(clock, []), tmp_path, client)
+    assert poller.run() == EXIT_SPOOLED
+    [path] = spool.files()
+    assert list(Spool.load(path)) == saved and len(client.delivered) == 2  # sent again next time: exact duplicates
+
+    clock = FakeClock()
+    poller, _ = make(clock, FakeSource(clock, []), tmp_path, FakeDeliveryClient(fail_next=1, fail_as=Failure.REFUSED))
+    assert poller.run() == EXIT_KAFKA_REFUSED
+    assert spool.files() == [path] and list(Spool.load(path)) == saved
+
+
 def test_an_unreadable_spool_file_is_set_aside_and_the_rest_replayed(fake_clock: FakeClock, tmp_path: Path,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
     spool = Spool(tmp_path / "spool")

@@ -109,6 +109,7 @@ def test_spool_round_trip(tmp_path: Path) -> None:
     path = spool.save(saved)
     assert spool.files() == [path] and not list(path.parent.glob("*.part"))
     assert list(Spool.load(path)) == saved
+    assert spool.save([]) is None and spool.files() == [path]
 
 
 def test_an_unreadable_spool_file_says_where_and_can_be_set_aside(tmp_path: Path) -> None:
