@@ -288,7 +288,8 @@ class Poller:
         refused = self._producer.take_too_large()
         tally = self._tally
         for record, why in refused:
-            if record.topic == self._topics.rejected_topic and _reason_of(record) == Reason.MESSAGE_TOO_LARGE:
+            reason = _reason_of(record) if record.topic == self._topics.rejected_topic else None
+            if reason == Reason.MESSAGE_TOO_LARGE:
                 # Already cut to 64 KiB of raw text: nothing smaller is left to send.
                 self.metrics.inc("undeliverable_total")
                 log.error("kafka cannot take a %d-byte message_too_large record (key %r): %s; it is dropped",
@@ -296,6 +297,8 @@ class Poller:
                 continue
             if record.topic == self._topics.readings_topic:
                 tally.published -= 1
+            elif tally.rejected[reason]:  # counted by this poll (a replayed record was not)
+                tally.rejected[reason] -= 1
             reading_id = record.key.decode("utf-8", "backslashreplace") if record.key is not None else None
             rejection = too_large(record.value, f"kafka cannot take this {len(record.value)}-byte message for "
                                   f"{record.topic}: {why}", reading_id, MAX_READING_BYTES)

@@ -150,8 +150,14 @@ def main() -> None:
         logging.disable(logging.WARNING)  # the rejections' warnings quote megabytes of detail
         print(json.dumps(measure(args.body)), flush=True)
         return
+    columns = ("body", "body_mib", "records", "ready_mib", "peak_mib", "growth_mib", "seconds")
+    print(f"{'body':<24}{'body MiB':>9}{'records':>10}{'ready MiB':>12}{'peak MiB':>11}{'growth MiB':>13}{'seconds':>10}")
     for kind in BODIES:
-        subprocess.run([sys.executable, "-m", "tests.ingest.peak_memory", "--body", kind], check=True)
+        measured = subprocess.run([sys.executable, "-m", "tests.ingest.peak_memory", "--body", kind],
+                                  check=True, capture_output=True, text=True)
+        figures = json.loads(measured.stdout)
+        print(f"{kind:<24}" + "".join(f"{figures[name]:>{width},}" for name, width in zip(columns[1:], (9, 10, 12, 11, 13, 10))),
+              flush=True)
 
 
 if __name__ == "__main__":
