@@ -210,27 +210,23 @@ class Poller:
     def _publish(self, response: ApiResponse, started: float) -> bool:
         """Publish or reject every element; False when a stop left records in the spool."""
         self._tally = tally = PollTally()
-        self._unsent = ()
         batches = self._record_batches(response, self._clock.now(), tally)
-        stopped_early = False
+        self._unsent = ()
         for batch in batches:
-            if self._clock.stopping:
-                self._unsent, stopped_early = chain(batch, chain.from_iterable(batches)), True
-                break
             for record in batch:
                 self._producer.send(record)
+            if self._clock.stopping:  # honoured within a batch: the rest of the response waits in the spool
+                self._unsent = chain.from_iterable(batches)
+                break
         settled = self._settle()
-        if settled and not stopped_early:
+        kept = self._spool.save(chain(() if settled else self._producer.abandon(), self._unsent))
+        if kept is None:
             report = PollReport(tally.fetched, tally.published, tally.rejected, response.elapsed_seconds,
                                 self._clock.monotonic() - started)
             self._count(report)
             log.info(report.line())
             return True
-        path = self._spool.save(chain(() if settled else self._producer.abandon(), self._unsent))
-        if stopped_early:
-            log.warning("stopping in the middle of a response: the records not sent yet are kept in %s", path)
-        else:
-            log.error("stopping with kafka unreachable: unacknowledged records kept in %s", path)
+        log.warning("stopping before the poll was published: the records kafka has not acknowledged are kept in %s", kept)
         return False
 
     def _record_batches(self, response: ApiResponse, fetched_at: datetime, tally: PollTally) -> Iterator[list[Record]]:
