@@ -167,7 +167,7 @@ def test_the_timeout_bounds_the_whole_call_however_slow_the_server(where: str) -
         started = time.monotonic()
         with pytest.raises(ApiCallFailed, match="no complete answer within 0.5 s") as failure:
             SensorApiClient(url, KEY, timeout_seconds=0.5).fetch()
-        assert time.monotonic() - started < 0.5 + 0.3
+        assert time.monotonic() - started < 0.5 + 1.0  # the old client took 6 s (124 bytes, 0.05 s each)
     assert failure.value.kind == "timeout"
 
 
@@ -178,7 +178,7 @@ def test_a_stop_abandons_a_call_under_way() -> None:
         started = time.monotonic()
         with pytest.raises(FetchStopped):
             SensorApiClient(url, KEY, timeout_seconds=60.0, clock=clock).fetch()
-        assert time.monotonic() - started < 0.3 + 0.5
+        assert time.monotonic() - started < 0.3 + 1.0
 
 
 @pytest.mark.parametrize("length", ["²", "1_0", "-5", "0x10", " 12 a", "99999999999999999999999"])
