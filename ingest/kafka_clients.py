@@ -11,7 +11,7 @@ import time
 from functools import partial
 from typing import Any
 
-from ingest.producer import ClientBusy, DeliveryRefused, DeliveryReport, Record
+from ingest.producer import RECORD_OVERHEAD_BYTES, ClientBusy, DeliveryReport, Failure, Record, RecordTooLarge
 from settings import KafkaSettings
 
 # acks=all with idempotence: a record counts as delivered only once every in-sync replica has
@@ -23,10 +23,13 @@ BATCH_BYTES = 256 * 1024
 DELIVERY_TIMEOUT_MS = 30_000
 REQUEST_TIMEOUT_MS = 10_000
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # rejected responses carry up to 512 KiB of raw text
+MAX_RECORD_BYTES = MAX_REQUEST_BYTES - RECORD_OVERHEAD_BYTES
 CLIENTS = ("kafka-python", "confluent-kafka")
 
 
 class KafkaPythonClient:
+    max_record_bytes = MAX_RECORD_BYTES
+
     def __init__(self, kafka: KafkaSettings, client_id: str) -> None:
         from kafka import KafkaProducer
 
@@ -52,15 +55,15 @@ class KafkaPythonClient:
         except KafkaTimeoutError as error:
             raise ClientBusy(str(error)) from None
         except MessageSizeTooLargeError as error:
-            raise DeliveryRefused(str(error)) from None
+            raise RecordTooLarge(str(error)) from None
         future.add_both(self._report, token, report)
 
     @staticmethod
     def _report(token: int, report: DeliveryReport, outcome: Any) -> None:
         if not isinstance(outcome, Exception):
-            report(token, None, True)
+            report(token, None, None)
             return
-        report(token, f"{type(outcome).__name__}: {outcome}", not _kafka_python_refusal(outcome))
+        report(token, f"{type(outcome).__name__}: {outcome}", _kafka_python_failure(outcome))
 
     def poll(self, timeout: float) -> None:
         # Reports arrive on kafka-python's own sender thread; there is nothing to serve here.
@@ -79,23 +82,24 @@ class KafkaPythonClient:
         self._producer.close(timeout=timeout)
 
 
-def _kafka_python_refusal(error: Exception) -> bool:
+def _kafka_python_failure(error: Exception) -> Failure:
     from kafka import errors
 
-    return isinstance(
-        error,
-        (
-            errors.MessageSizeTooLargeError,
-            errors.AuthorizationError,
-            errors.InvalidTopicError,
-            errors.UnsupportedForMessageFormatError,
-            errors.UnsupportedCompressionTypeError,
-            errors.InvalidRecordError,
-        ),
+    if isinstance(error, (errors.MessageSizeTooLargeError, errors.RecordListTooLargeError)):
+        return Failure.TOO_LARGE
+    refusals = (
+        errors.AuthorizationError,
+        errors.InvalidTopicError,
+        errors.UnsupportedForMessageFormatError,
+        errors.UnsupportedCompressionTypeError,
+        errors.InvalidRecordError,
     )
+    return Failure.REFUSED if isinstance(error, refusals) else Failure.TRANSIENT
 
 
 class ConfluentKafkaClient:
+    max_record_bytes = MAX_RECORD_BYTES
+
     def __init__(self, kafka: KafkaSettings, client_id: str) -> None:
         from confluent_kafka import KafkaError, Producer
 
@@ -121,8 +125,8 @@ class ConfluentKafkaClient:
                 }
             )
         self._producer = Producer(config)
+        self._too_large = {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE}
         self._refusals = {
-            KafkaError.MSG_SIZE_TOO_LARGE,
             KafkaError.TOPIC_AUTHORIZATION_FAILED,
             KafkaError.CLUSTER_AUTHORIZATION_FAILED,
             KafkaError.TOPIC_EXCEPTION,
@@ -132,16 +136,28 @@ class ConfluentKafkaClient:
         }
 
     def send(self, record: Record, token: int, report: DeliveryReport) -> None:
+        from confluent_kafka import KafkaException
+
         try:
             self._producer.produce(record.topic, record.value, record.key, on_delivery=partial(self._report, token, report))
         except BufferError as error:
             raise ClientBusy(str(error)) from None
+        except KafkaException as error:
+            if error.args and error.args[0].code() in self._too_large:
+                raise RecordTooLarge(str(error)) from None
+            raise
 
     def _report(self, token: int, report: DeliveryReport, error: Any, _message: Any) -> None:
         if error is None:
-            report(token, None, True)
+            report(token, None, None)
             return
-        report(token, str(error), not (error.fatal() or error.code() in self._refusals))
+        if error.code() in self._too_large:
+            failure = Failure.TOO_LARGE
+        elif error.fatal() or error.code() in self._refusals:
+            failure = Failure.REFUSED
+        else:
+            failure = Failure.TRANSIENT
+        report(token, str(error), failure)
 
     def poll(self, timeout: float) -> None:
         self._producer.poll(timeout)

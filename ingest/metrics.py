@@ -59,9 +59,22 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
+def parse_address(address: str) -> tuple[str, int]:
+    """``host:port`` as its parts; ``ValueError`` saying what is wrong otherwise."""
+    host, colon, port = address.rpartition(":")
+    if not colon or not host or not (port.isascii() and port.isdigit() and int(port) <= 65535):
+        raise ValueError(f"{address!r} is not host:port (such as 127.0.0.1:9464; port 0 picks a free one)")
+    if not host.isprintable() or " " in host:
+        raise ValueError(f"{address!r}: the host holds spaces or control characters")
+    return host, int(port)
+
+
 def serve_metrics(metrics: Metrics, address: str) -> ThreadingHTTPServer:
-    """Serve ``GET /metrics`` on ``host:port`` (port 0 picks a free one) from a daemon thread."""
-    host, _, port = address.rpartition(":")
+    """Serve ``GET /metrics`` on ``host:port`` (port 0 picks a free one) from a daemon thread.
+
+    ``ValueError`` for an address that is not host:port, ``OSError`` when it cannot be bound.
+    """
+    host, port = parse_address(address)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
@@ -78,7 +91,7 @@ def serve_metrics(metrics: Metrics, address: str) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - scrapes are not news
             pass
 
-    server = ThreadingHTTPServer((host or "127.0.0.1", int(port)), Handler)
+    server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
     return server

@@ -21,6 +21,8 @@ class Reason(StrEnum):
     INVALID_COORDINATES = "invalid_coordinates"
     TEMPERATURE_OUT_OF_RANGE = "temperature_out_of_range"
     OUTSIDE_FRANCE = "outside_france"
+    # A message too large to publish (ingestion: over 64 KiB, or refused by Kafka as too large).
+    MESSAGE_TOO_LARGE = "message_too_large"
     # A whole sensor API response (empty, undecodable and malformed ones reuse the codes above).
     NOT_AN_ARRAY = "not_an_array"
     TRUNCATED_RESPONSE = "truncated_response"

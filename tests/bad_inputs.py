@@ -93,6 +93,8 @@ def catalogue(taken_at: str = TAKEN_AT) -> tuple[BadInput, ...]:
         BadInput("response_not_an_array", Reason.NOT_AN_ARRAY, ("ingest",),
                  body=b'{"message": "readings moved to /v2", "readings": []}'),
         BadInput("very_large_response", Reason.RESPONSE_TOO_LARGE, ("ingest",), body=large),
+        BadInput("very_large_reading", Reason.MESSAGE_TOO_LARGE, ("ingest",), reading("bad-very-large-reading", taken_at,
+                                                                                      note="x" * 100_000)),
         BadInput("duplicate_keys", Reason.DUPLICATE_KEY, BOTH, duplicate_keys, key=b"bad-duplicate-keys"),
         # Fields missing or of the wrong type: no silent coercion.
         _reading_kind("missing_field", Reason.MISSING_FIELD, taken_at, temperature=_OMITTED),

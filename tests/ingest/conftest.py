@@ -16,7 +16,8 @@ import pytest
 import shapely
 
 from ingest.clock import Clock
-from ingest.producer import DeliveryReport, Record
+from ingest.kafka_clients import MAX_RECORD_BYTES
+from ingest.producer import DeliveryReport, Failure, Record
 from settings import KafkaSettings, Settings
 
 
@@ -52,12 +53,13 @@ class FakeDeliveryClient:
     """A Kafka client that acknowledges on flush, or fails the next ``fail_next`` records."""
 
     fail_next: int = 0
-    fail_retriable: bool = True
+    fail_as: Failure = Failure.TRANSIENT
     busy_next: int = 0
     down: bool = False  # while down, flush reports nothing: records stay unacknowledged
     closed: bool = False
     clock: FakeClock | None = None  # when given, a flush while down takes its timeout
-
+    max_record_bytes: int = MAX_RECORD_BYTES  # the client's own check, as the real clients'
+    broker_max_bytes: int | None = None  # a broker refusing larger values as too large
 
     def __post_init__(self) -> None:
         self.pending: list[tuple[Record, int, DeliveryReport]] = []
@@ -83,12 +85,14 @@ class FakeDeliveryClient:
             return
         pending, self.pending = self.pending, []
         for record, token, report in pending:
-            if self.fail_next:
+            if self.broker_max_bytes is not None and len(record.value) > self.broker_max_bytes:
+                report(token, "MessageSizeTooLargeError: [Error 10] MessageSizeTooLargeError", Failure.TOO_LARGE)
+            elif self.fail_next:
                 self.fail_next -= 1
-                report(token, "KafkaTimeoutError: expired", self.fail_retriable)
+                report(token, "KafkaTimeoutError: expired", self.fail_as)
             else:
                 self.delivered.append(record)
-                report(token, None, True)
+                report(token, None, None)
 
     def close(self, timeout: float) -> None:
         self.closed = True

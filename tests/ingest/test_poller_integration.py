@@ -18,7 +18,7 @@ from ingest.api_client import SensorApiClient
 from ingest.clock import Clock
 from ingest.kafka_clients import KafkaPythonClient
 from ingest.mock_api import MockApiConfig, MockSensorApi
-from ingest.poller import EXIT_API_REFUSED, EXIT_OK, Poller, ingest_metrics, main
+from ingest.poller import EXIT_MISCONFIGURED, EXIT_OK, Poller, ingest_metrics, main
 from ingest.producer import ReliableProducer
 from ingest.sensor_simulator import FaultMix
 from settings import IngestSettings, KafkaSettings, Settings
@@ -141,7 +141,7 @@ def test_the_command_stops_cleanly_on_sigterm_and_keeps_the_key_secret(topics: K
         served = list(api.served)
     assert process.returncode == 0, output
     assert "stopped (exit code 0)" in output and "poll: fetched 50" in output and "metrics on http://127.0.0.1:" in output
-    assert refused.returncode == EXIT_API_REFUSED and "refused the API key" in refused_output
+    assert refused.returncode == EXIT_MISCONFIGURED and "refused the API key" in refused_output
     assert KEY not in output + refused_output
     assert actual_topics(topics)[0] == expected_topics(served)[0]
 
@@ -163,7 +163,7 @@ def test_main_in_process_runs_the_given_number_of_polls(topics: KafkaSettings, r
 def test_main_without_a_key_says_how_to_give_one(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("IOT_SENSOR_API_KEY", raising=False)
     monkeypatch.delenv("IOT_SENSOR_API_KEY_FILE", raising=False)
-    assert main([]) == EXIT_API_REFUSED
+    assert main([]) == EXIT_MISCONFIGURED
     assert "set IOT_SENSOR_API_KEY or IOT_SENSOR_API_KEY_FILE" in caplog.text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.producer import DeliveryRefused, Record, ReliableProducer
+from ingest.producer import DeliveryRefused, Failure, Record, ReliableProducer
 from tests.ingest.conftest import FakeClock, FakeDeliveryClient
 
 
@@ -35,7 +35,7 @@ def test_settle_gives_up_at_its_timeout_while_kafka_is_down(fake_clock: FakeCloc
 
 
 def test_a_refusal_raises(fake_clock: FakeClock) -> None:
-    producer = ReliableProducer(FakeDeliveryClient(fail_next=1, fail_retriable=False), fake_clock)
+    producer = ReliableProducer(FakeDeliveryClient(fail_next=1, fail_as=Failure.REFUSED), fake_clock)
     producer.send(records(1)[0])
     with pytest.raises(DeliveryRefused, match="refused a record for good"):
         producer.settle(timeout=5)
@@ -66,3 +66,27 @@ def test_poll_resends_failures_without_waiting(fake_clock: FakeClock) -> None:
     assert client.delivered == records(1) and not fake_clock.waits
     producer.close()
     assert client.closed
+
+
+def test_a_record_too_large_for_the_client_is_handed_back_not_sent(fake_clock: FakeClock) -> None:
+    client = FakeDeliveryClient(max_record_bytes=2000)
+    producer = ReliableProducer(client, fake_clock)
+    large = Record("t", b"k", b"x" * 1000)
+    assert not producer.fits(large) and producer.fits(records(1)[0])
+    producer.send(large)
+    producer.send(records(1)[0])
+    assert producer.settle(timeout=1) and client.delivered == records(1) and client.sends == 1
+    [(record, why)] = producer.take_too_large()
+    assert record == large and why == "2025 bytes, more than the 2000 a record may take"
+    assert producer.take_too_large() == []
+
+
+def test_a_record_kafka_refuses_as_too_large_is_handed_back_and_the_others_go_on(fake_clock: FakeClock) -> None:
+    client = FakeDeliveryClient(broker_max_bytes=10)
+    producer = ReliableProducer(client, fake_clock)
+    large = Record("t", b"k", b"x" * 11)
+    for record in [records(1)[0], large, *records(3)[1:]]:
+        producer.send(record)
+    assert producer.settle(timeout=1) and client.delivered == records(3)
+    assert [record for record, _ in producer.take_too_large()] == [large]
+    assert producer.unacknowledged == 0 and producer.abandon() == []
