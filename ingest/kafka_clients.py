@@ -22,7 +22,7 @@ LINGER_MS = 20
 BATCH_BYTES = 256 * 1024
 DELIVERY_TIMEOUT_MS = 30_000
 REQUEST_TIMEOUT_MS = 10_000
-MAX_REQUEST_BYTES = 4 * 1024 * 1024  # rejected responses carry up to 512 KiB of raw text
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # above the 1,000,000 bytes any record of ours takes (readings.rejected)
 MAX_RECORD_BYTES = MAX_REQUEST_BYTES - RECORD_OVERHEAD_BYTES
 CLIENTS = ("kafka-python", "confluent-kafka")
 

@@ -29,10 +29,11 @@ from ingest.command_line import API_KEY_SOURCES, configured_api_key, start_comma
 from ingest.kafka_clients import KafkaPythonClient
 from ingest.log_escape import escape_lines_of, printable
 from ingest.metrics import Metrics, parse_address, serve_metrics
-from ingest.producer import DeliveryRefused, Record, ReliableProducer
+from ingest.producer import RECORD_OVERHEAD_BYTES, DeliveryRefused, Record, ReliableProducer
 from ingest.response import MAX_READING_BYTES, oversized_element, split_response, stamp_fetch_time, too_large
 from ingest.spool import Spool, UnreadableSpoolFile
 from readings import Reading, ReadingParser, Reason, Rejection, locate_readings, rejection_record
+from readings.rejected import MAX_RECORD_BYTES
 from readings.parser import epoch_ms_of
 from readings.regions import RegionLookup
 from settings import IngestSettings, KafkaSettings, ReadingRules, Settings
@@ -268,16 +269,10 @@ class Poller:
         return records
 
     def _rejection_record(self, rejection: Rejection, now: datetime, tally: PollTally) -> Record:
-        """The rejected record of ``rejection``; if Kafka could not take it, a ``message_too_large`` one that fits."""
-        key, value = rejection_record(rejection, "ingest", now)
-        record = Record(self._topics.rejected_topic, key, value)
-        if not self._producer.fits(record):
-            why = (f"its {rejection.reason} record is {len(value)} bytes, more than Kafka takes; "
-                   f"the detail began: {rejection.detail[:300]!r}")
-            rejection = too_large(rejection.raw.encode("utf-8", "backslashreplace"), why, rejection.reading_id, MAX_READING_BYTES)
-            record = Record(self._topics.rejected_topic, *rejection_record(rejection, "ingest", now))
+        """The rejected record of ``rejection``, cut (``truncated``) to what the topic and the producer take."""
+        limit = min(MAX_RECORD_BYTES, self._producer.max_record_bytes - RECORD_OVERHEAD_BYTES)
         tally.rejected[rejection.reason] += 1
-        return record
+        return Record(self._topics.rejected_topic, *rejection_record(rejection, "ingest", now, limit))
 
     def _reject_too_large(self) -> bool:
         """Send a ``message_too_large`` record for each record Kafka cannot take; True if there was one."""

@@ -18,7 +18,7 @@ from ingest.poller import (
     EXIT_MISCONFIGURED, EXIT_KAFKA_REFUSED, EXIT_OK, EXIT_SPOOLED, Poller, PollReport, PollSchedule, ReadingSource,
     ingest_metrics,
 )
-from ingest.producer import Failure, Record, ReliableProducer
+from ingest.producer import RECORD_OVERHEAD_BYTES, Failure, Record, ReliableProducer
 from ingest.spool import Spool
 from settings import IngestSettings, KafkaSettings, ReadingRules
 from tests.ingest.conftest import FakeClock, FakeDeliveryClient, SquareRegions, serving
@@ -271,15 +271,16 @@ def test_a_huge_item_is_rejected_alone_and_the_good_readings_beside_it_are_publi
     assert Spool(tmp_path / "spool").files() == []
 
 
-def test_a_rejection_record_too_large_for_kafka_becomes_a_message_too_large_record(fake_clock: FakeClock, tmp_path: Path) -> None:
-    hostile = reading("mid", timestamp="2019-02-19 " + "\x01" * 10_000)  # 6 bytes in the element, 12 in the record
+def test_a_rejection_record_is_cut_to_what_the_producer_takes(fake_clock: FakeClock, tmp_path: Path) -> None:
+    hostile = reading("mid", timestamp="2019-02-19 " + "\x01" * 10_000)  # 6 bytes in the element, 7 in the record
     poller, client = make(fake_clock, FakeSource(fake_clock, [body(hostile, reading("a"))]), tmp_path,
-                          FakeDeliveryClient(max_record_bytes=80_000))
+                          FakeDeliveryClient(max_record_bytes=40_000))
     assert poller.run(max_polls=1) == EXIT_OK
     [(key, record)] = rejected_records(client)
-    assert key == b"mid" and record["reason"] == "message_too_large"
-    assert record["detail"].startswith("its invalid_timestamp record is") and record["raw"] == hostile
-    assert poller.metrics.value("rejected_total", reason="message_too_large") == 1
+    assert key == b"mid" and record["reason"] == "invalid_timestamp" and record["truncated"] is True
+    assert hostile.startswith(record["raw"]) and record["original_bytes"] > 70_000
+    assert len(json.dumps(record, ensure_ascii=False).encode()) <= 40_000 - RECORD_OVERHEAD_BYTES
+    assert poller.metrics.value("rejected_total", reason="invalid_timestamp") == 1
     assert topic_values(client, TOPICS.readings_topic) == [(b"a", reading("a").encode())]
 
 
