@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from jvm_profile import record, summary  # beside this script
 from process_cpu import cpu_seconds_by_role, spent_since
 from infra.pipeline_run import PipelineRun
 from ingest.loadgen import LoadJob, run_load
+from jobs.running_job import NotRunning
 from jobs.submit import JOBS, ROOT
 from readings.parser import epoch_ms_of
 
@@ -96,11 +98,11 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
     run = PipelineRun.create("bench", checkpoint_interval_s=None)
     print(f"[{variant}] pre-filling {count:,} readings in {prefill(run, count):.0f} s", flush=True)
     cpu_before = cpu_seconds_by_role()
-    run.submit(parallelism, job=VARIANTS[variant])
-    started = time.monotonic()
     busy: dict[str, list[float]] = defaultdict(list)
     profile: list[str] = []
     try:
+        run.submit(parallelism, job=VARIANTS[variant])
+        started = time.monotonic()
         if profile_s:
             time.sleep(10)  # past the start of the Python workers
             profile = summary(record(profile_s))
@@ -134,7 +136,10 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=float, default=0,
                         help="record a JFR profile of the TaskManager for this long, 10 s into each run")
     args = parser.parse_args()
-    results = [measure(variant, args.count, args.parallelism, args.profile_seconds) for variant in args.variants]
+    try:
+        results = [measure(variant, args.count, args.parallelism, args.profile_seconds) for variant in args.variants]
+    except NotRunning as error:
+        sys.exit(f"job_throughput.py: the benchmark's job cannot run, nothing measured: {error}")
     print(f"\n{args.count:,} readings, parallelism {args.parallelism}, from RUNNING to all counted in Cassandra:")
     for result in results:
         print(f"  {result.variant:<24} {result.seconds:8.1f} s  {result.rate:10,.0f} readings/s")

@@ -19,6 +19,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from infra.cassandra_session import connect
 from infra.provision import ensure_schema, ensure_topics
 from infra.topic_reader import read_partitions
+from jobs.running_job import wait_until_running
 from jobs.submit import JOBS, ROOT, flink_run_command, submit
 from oracle import SentMessage
 from settings import Settings
@@ -67,11 +68,15 @@ class PipelineRun:
 
     def submit(self, parallelism: int = 1, savepoint: str | None = None, job: Path = JOBS["hourly"],
                **overrides: str) -> str:
-        """``flink run`` of ``job`` with this run's settings (and ``overrides``); waits until it runs."""
+        """``flink run`` of ``job`` with this run's settings (and ``overrides``); waits until every task runs.
+
+        ``jobs.running_job.NotRunning`` as soon as the job cannot run (e.g. another job holds the
+        slots), rather than a run that counts nothing while its job waits.
+        """
         env = {**self.env, **overrides}
         command = flink_run_command(job, "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism, savepoint)
         self.job_id = submit(command, ROOT / "var" / "flink" / "conf", env)
-        wait_for("the job to run", lambda: self.job_state(), lambda state: state == "RUNNING", 120)
+        wait_until_running(self.settings.flink.rest_url, self.job_id, timeout_s=120)
         return self.job_id
 
     def rest(self, path: str, method: str = "GET", body: dict | None = None) -> dict:

@@ -1,0 +1,40 @@
+"""The throughput benchmark's own logic, without the stack: the floor's timing and the stop when its job cannot run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))  # the scripts import their neighbours
+
+import job_throughput  # noqa: E402
+from jobs.running_job import NotRunning  # noqa: E402
+
+
+class FakeRun:
+    def __init__(self, job: dict) -> None:
+        self.job_id = "j"
+        self.job = job
+
+    def rest(self, path: str) -> dict:
+        assert path == "/jobs/j"
+        return self.job
+
+
+def test_the_floor_is_timed_from_running_to_finished_by_flinks_clock() -> None:
+    assert job_throughput.finished_seconds(FakeRun({"state": "RUNNING", "timestamps": {"RUNNING": 1000}})) is None
+    finished = FakeRun({"state": "FINISHED", "timestamps": {"RUNNING": 1_000, "FINISHED": 24_500}})
+    assert job_throughput.finished_seconds(finished) == 23.5
+
+
+def test_a_job_that_cannot_get_its_slots_stops_the_benchmark_with_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    def short_of_slots(*_args: object) -> None:
+        raise NotRunning("job j is not running for lack of task slots (0 of 2 free)")
+
+    monkeypatch.setattr(job_throughput, "measure", short_of_slots)
+    monkeypatch.setattr(sys, "argv", ["job_throughput.py", "--variants", "job"])
+    with pytest.raises(SystemExit) as stopped:
+        job_throughput.main()
+    assert "cannot run, nothing measured" in str(stopped.value) and "lack of task slots" in str(stopped.value)
