@@ -351,7 +351,7 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
         pause_before_the_correction, output_type=reading_type
     )
     contributions, _late = job.versioned_contributions(t_env, readings, settings.job)
-    stages = {"versions": t_env.to_changelog_stream(contributions)}
+    stages = {"versions": contributions}
     job.enable_mini_batches(t_env, settings)
     means = job.hourly_means(t_env, job.with_copies_three_hours_later(t_env, contributions))
     stages["means"] = t_env.to_changelog_stream(means)

@@ -27,11 +27,11 @@ from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
 from udfs.jvm_functions import EVENT_TIME_FUNCTION, with_job_functions
 from udfs.partition_watermark import partition_watermark
 from udfs.reading_versions import reading_versions
+from udfs.three_hours_later import copies_three_hours_later
 
 SOURCE = "sensor_readings"
 # Carried past the parse step for partition_watermarks.
 PARTITION_ORDER_COLUMNS = ["kafka_partition", "event_time"]
-HOUR_MS = 3_600_000
 
 
 EVENT_TIME = "reading_event_time"
@@ -150,31 +150,23 @@ def partition_watermarks(t_env: StreamTableEnvironment, parsed: Table, job: JobS
     return readings, t_env.from_data_stream(rejected)
 
 
-def versioned_contributions(t_env: StreamTableEnvironment, readings: DataStream, job: JobSettings) -> tuple[Table, Table]:
-    """Versions: the last message per id wins; returns (value changes, too-late readings)."""
+def versioned_contributions(t_env: StreamTableEnvironment, readings: DataStream, job: JobSettings) -> tuple[DataStream, Table]:
+    """Versions: the last message per id wins; returns (value changes as a changelog stream, too-late readings)."""
     versions, late = reading_versions(readings, job.allowed_lateness_seconds * 1000, job.id_retention_ms)
     versions = versions.uid("reading-versions").name("versions by id")
-    return t_env.from_changelog_stream(versions), t_env.from_data_stream(late).select(
-        col("late_key").alias("k"), col("late_value").alias("v")
-    )
+    return versions, t_env.from_data_stream(late).select(col("late_key").alias("k"), col("late_value").alias("v"))
 
 
-def with_copies_three_hours_later(t_env: StreamTableEnvironment, contributions: Table) -> Table:
+def with_copies_three_hours_later(t_env: StreamTableEnvironment, contributions: DataStream) -> Table:
     """Each contribution twice: in its own hour, and in the hour three hours later as its "before".
 
     So one aggregation keyed by (hour, region) holds a row's mean and the mean three hours
     earlier, and a change of either is one update of the row. (A LEFT JOIN of the means with
     themselves, its predecessor, sent every change of a row as a delete and an insert, so
-    readers of Cassandra found rows missing, and held the aggregation state twice.) The array
-    is built from the row's own hour: an array of constants is planned as a join with a
-    one-task source, this one as a Correlate chained after the versions step.
+    readers of Cassandra found rows missing, and held the aggregation state twice.) A JVM step
+    chained after the versions step makes the copies (``udfs.three_hours_later``).
     """
-    return t_env.sql_query(
-        f"SELECT counted_in AS hour_ms, region, "
-        f"CASE WHEN counted_in = hour_ms THEN temperature END AS own_temperature, "
-        f"CASE WHEN counted_in > hour_ms THEN temperature END AS earlier_temperature "
-        f"FROM {contributions} CROSS JOIN UNNEST(ARRAY[hour_ms, hour_ms + {3 * HOUR_MS}]) AS hours (counted_in)"
-    )
+    return t_env.from_changelog_stream(copies_three_hours_later(contributions))
 
 
 def hourly_means(t_env: StreamTableEnvironment, contributions: Table) -> Table:

@@ -16,7 +16,7 @@ from jobs.explain import upserted
 from oracle.watermark import watermark_time_ms
 from settings import JobSettings, KafkaSettings, ReadingRules, Settings
 from tests.bad_inputs import kafka_messages
-from udfs.jvm_functions import job_functions_jar
+from udfs.jvm_functions import job_functions_jar, with_job_functions
 
 HOUR_MS = 3_600_000
 KAFKA_MS = int(datetime(2019, 2, 20, tzinfo=timezone.utc).timestamp() * 1000)
@@ -132,15 +132,14 @@ def change(kind: RowKind, hour: int, region: str, temperature: float) -> Row:
 def final_rows(changes: list[Row]) -> dict[tuple[int, str], tuple]:
     """Run with_copies_three_hours_later and hourly_means on a changelog; the rows Cassandra ends
     with when the writer applies what they emit."""
-    env = StreamExecutionEnvironment.get_execution_environment()
+    env = with_job_functions(StreamExecutionEnvironment.get_execution_environment())
     env.set_parallelism(1)
     t_env = StreamTableEnvironment.create(env)
     settings = Settings()
     job.configure(t_env, settings)
     job.enable_mini_batches(t_env, settings)
     stream = env.from_collection(changes, type_info=Types.ROW_NAMED(["hour_ms", "region", "temperature"], [Types.LONG(), Types.STRING(), Types.DOUBLE()]))
-    contributions = t_env.from_changelog_stream(stream)
-    results = job.hourly_means(t_env, job.with_copies_three_hours_later(t_env, contributions))
+    results = job.hourly_means(t_env, job.with_copies_three_hours_later(t_env, stream))
     with results.execute().collect() as rows:
         changelog = [(row.get_row_kind(), tuple(row)) for row in rows]
     return {(hour_ms // HOUR_MS, region): values for (hour_ms, region), values in upserted(changelog).items()}

@@ -87,7 +87,7 @@ def versioned(env: StreamExecutionEnvironment, readings: Callable[[StreamTableEn
     t_env = StreamTableEnvironment.create(env)
     settings = JobSettings(allowed_lateness_seconds=LATENESS_MS // 1000)
     contributions, late = job.versioned_contributions(t_env, t_env.to_data_stream(readings(t_env)), settings)
-    with contributions.execute().collect() as rows:
+    with t_env.from_changelog_stream(contributions).execute().collect() as rows:
         changes = [(row.get_row_kind(), (row[0] - T0) // 60_000, row[1], row[2]) for row in rows]
     with late.execute().collect() as rows:
         records = [json.loads(row[1]) | {"key": row[0]} for row in rows]
