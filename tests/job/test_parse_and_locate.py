@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -69,6 +69,8 @@ def test_epoch_ms_whatever_the_arrow_unit(unit: str) -> None:
     series = pd.Series(pd.to_datetime(["2026-11-28 12:00:00.123"]).astype(f"datetime64[{unit}]"))
     assert epoch_ms(series) == [NOW_MS + 123]
     assert epoch_ms(series.dt.tz_localize("UTC")) == [NOW_MS + 123]
+    assert epoch_ms(series.dt.tz_localize("UTC").dt.tz_convert("Europe/Paris")) == [NOW_MS + 123]
+    assert epoch_ms(pd.Series([datetime(2026, 11, 28, 13, 0, 0, 123000, tzinfo=timezone(timedelta(hours=1)))])) == [NOW_MS + 123]
 
 
 def opened_udf(marker: str = "") -> tuple[ParseAndLocate, FakeMetrics]:
