@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
-from jobs.hourly_region_means import kafka_connection_options
+from jobs.hourly_region_means import kafka_topic_options
 from settings import Settings
 
 
@@ -29,9 +29,7 @@ def source_ddl(settings: Settings) -> str:
           proc AS PROCTIME(),
           WATERMARK FOR `timestamp` AS `timestamp` - INTERVAL '{job.out_of_orderness_seconds}' SECOND
         ) WITH (
-          'connector' = 'kafka',
-          'topic' = '{kafka.readings_topic}',
-          {kafka_connection_options(kafka)},
+          {kafka_topic_options(kafka, kafka.readings_topic)},
           'properties.group.id' = '{job.consumer_group}-floor',
           'scan.startup.mode' = 'earliest-offset',
           'scan.bounded.mode' = 'latest-offset',

@@ -78,6 +78,11 @@ def kafka_connection_options(kafka: KafkaSettings) -> str:
     return ",\n          ".join(f"'{key}' = '{value.replace(chr(39), chr(39) * 2)}'" for key, value in options.items())
 
 
+def kafka_topic_options(kafka: KafkaSettings, topic: str) -> str:
+    """The WITH options every Kafka table of ours starts with: the connector, the topic, the client."""
+    return f"'connector' = 'kafka',\n          'topic' = '{topic}',\n          {kafka_connection_options(kafka)}"
+
+
 def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, rules: ReadingRules) -> str:
     return f"""
         CREATE TABLE {SOURCE} (
@@ -87,9 +92,7 @@ def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, rules: ReadingRules
           event_time AS {event_time_expression(rules)},
           WATERMARK FOR event_time AS event_time - INTERVAL '{job.out_of_orderness_seconds}' SECOND
         ) WITH (
-          'connector' = 'kafka',
-          'topic' = '{kafka.readings_topic}',
-          {kafka_connection_options(kafka)},
+          {kafka_topic_options(kafka, kafka.readings_topic)},
           'properties.group.id' = '{job.consumer_group}',
           'properties.auto.offset.reset' = 'earliest',
           'scan.startup.mode' = 'group-offsets',
@@ -105,9 +108,7 @@ def dead_letter_sink_ddl(table: str, topic: str, kafka: KafkaSettings, job: JobS
           k STRING,
           v STRING
         ) WITH (
-          'connector' = 'kafka',
-          'topic' = '{topic}',
-          {kafka_connection_options(kafka)},
+          {kafka_topic_options(kafka, topic)},
           'properties.transaction.timeout.ms' = '900000',
           'sink.delivery-guarantee' = 'exactly-once',
           'sink.transactional-id-prefix' = '{job.name}-{table}',

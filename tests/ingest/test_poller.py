@@ -327,20 +327,26 @@ def test_a_record_the_broker_refuses_as_too_large_is_rejected_not_spooled(fake_c
     assert "kafka cannot take this" in record["detail"] and poller.metrics.value("readings_published_total") == 1
 
 
+def client_stopping_after(clock: FakeClock, sends: int) -> FakeDeliveryClient:
+    """A delivery client that asks the poller to stop (as SIGTERM does) once it has sent ``sends`` records."""
+    client = FakeDeliveryClient()
+    original_send = client.send
+
+    def send_then_maybe_stop(record: Record, token: int, report) -> None:  # type: ignore[no-untyped-def]
+        original_send(record, token, report)
+        if client.sends == sends:
+            clock.request_stop()
+
+    client.send = send_then_maybe_stop  # type: ignore[method-assign]
+    return client
+
+
 def test_a_stop_or_a_refusal_during_the_replay_leaves_the_spool_as_it_was(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "spool")
     saved = [Record(TOPICS.readings_topic, f"r{number}".encode(), reading(f"r{number}").encode()) for number in range(5)]
     spool.save(saved)
     clock = FakeClock()
-    client = FakeDeliveryClient()
-    original_send = client.send
-
-    def stop_after_two(record: Record, token: int, report) -> None:  # type: ignore[no-untyped-def]
-        original_send(record, token, report)
-        if client.sends == 2:
-            clock.request_stop()
-
-    client.send = stop_after_two  # type: ignore[method-assign]
+    client = client_stopping_after(clock, sends=2)
     poller, _ = make(clock, FakeSource(clock, []), tmp_path, client)
     assert poller.run() == EXIT_SPOOLED
     [path] = spool.files()
@@ -378,15 +384,7 @@ def test_a_stop_in_the_middle_of_a_response_spools_the_rest_and_loses_nothing(tm
     """SIGTERM during a long publish: honoured at the next batch; what was not sent is in the spool, sent at the next start."""
     clock = FakeClock()
     elements = [reading(f"r{number:04d}") for number in range(2500)]
-    client = FakeDeliveryClient()
-    original_send = client.send
-
-    def stop_after_the_first_batch(record: Record, token: int, report) -> None:  # type: ignore[no-untyped-def]
-        original_send(record, token, report)
-        if client.sends == 1000:
-            clock.request_stop()
-
-    client.send = stop_after_the_first_batch  # type: ignore[method-assign]
+    client = client_stopping_after(clock, sends=1000)  # the first batch
     poller, _ = make(clock, FakeSource(clock, [body(*elements)]), tmp_path, client)
     assert poller.run() == EXIT_SPOOLED
     assert len(client.delivered) == 1000
