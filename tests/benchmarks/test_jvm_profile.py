@@ -37,3 +37,11 @@ def test_samples_are_shared_by_task_and_by_top_frame() -> None:
     assert "   66.7%  Source: sensor_readings[N] -> Calc[N] (N/N)#N" in lines
     assert "   33.3%  versions by id (N/N)#N" in lines
     assert lines[lines.index("by top frame:") + 1] == "   66.7%  com.fasterxml.jackson.core.json.ReaderBasedJsonParser._parseName"
+
+
+def test_each_busy_thread_is_split_by_kind_of_work() -> None:
+    lines = summary(PRINTED)
+    source = lines.index("by kind of work, Source: sensor_readings[N] -> Calc[N] (N/N)#N:")
+    assert lines[source + 1] == "  100.0%  JSON (Jackson)"
+    versions = lines.index("by kind of work, versions by id (N/N)#N:")
+    assert lines[versions + 1] == "  100.0%  RocksDB"
