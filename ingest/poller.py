@@ -446,6 +446,30 @@ def stop_on_signals(clock: Clock) -> None:
         signal.signal(signum, lambda *_: clock.request_stop())
 
 
+KAFKA_RETRY_SECONDS = 5.0
+
+
+def connected_kafka_client(
+    kafka: KafkaSettings, clock: Clock, connect: Callable[[], KafkaPythonClient] | None = None
+) -> KafkaPythonClient | None:
+    """The producer's client once Kafka answers; None if a stop comes first.
+
+    Kafka down at start is the same outage as Kafka down later: wait (one line per attempt),
+    poll nothing meanwhile, and honour a stop at once, rather than end with a traceback.
+    """
+    from kafka.errors import KafkaError
+
+    connect = connect or (lambda: KafkaPythonClient(kafka, "iot-ingest"))
+    while not clock.stopping:
+        try:
+            return connect()
+        except KafkaError as error:
+            log.warning("kafka at %s does not answer (%s): trying again in %g s",
+                        kafka.bootstrap_servers, error, KAFKA_RETRY_SECONDS)
+            clock.wait(KAFKA_RETRY_SECONDS)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     settings, args = start_command(argv, parse_args)
     api_key = configured_api_key(settings, log)
@@ -473,9 +497,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_MISCONFIGURED
     if metrics_server:
         log.info("metrics on http://%s:%d/metrics", *metrics_server.server_address[:2])
+    kafka_client = connected_kafka_client(settings.kafka, clock)
+    if kafka_client is None:
+        log.info("stopped before Kafka answered: nothing was polled (exit code %d)", EXIT_OK)
+        return EXIT_OK
     poller = Poller(
         SensorApiClient(args.url, api_key, ingest.request_timeout_seconds, clock=clock),
-        ReliableProducer(KafkaPythonClient(settings.kafka, "iot-ingest"), clock, max_outstanding=MAX_OUTSTANDING_RECORDS),
+        ReliableProducer(kafka_client, clock, max_outstanding=MAX_OUTSTANDING_RECORDS),
         RegionIndex.default(),
         settings.kafka,
         settings.rules,

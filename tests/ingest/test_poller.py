@@ -474,3 +474,25 @@ def test_log_lines_escape_what_the_server_wrote(fake_clock: FakeClock, tmp_path:
     [failure] = [record.getMessage() for record in caplog.records if "poll failed" in record.getMessage()]
     assert "\\x00\\x1b[31m OK\\r\\n" in failure
     assert all(character.isprintable() for record in caplog.records for character in record.getMessage())
+
+
+def test_kafka_down_at_start_is_waited_for_and_a_stop_ends_the_wait(caplog: pytest.LogCaptureFixture) -> None:
+    """Kafka unreachable when iot-ingest starts ended it with a traceback (kafka-python's KafkaTimeoutError)."""
+    from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+    from ingest.poller import connected_kafka_client
+
+    clock = FakeClock()
+    answers: list[object] = [KafkaConnectionError(), KafkaTimeoutError("Unable to bootstrap"), "client"]
+
+    def connect() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert connected_kafka_client(KafkaSettings(bootstrap_servers="127.0.0.1:9"), clock, connect) == "client"
+    assert caplog.text.count("does not answer") == 2 and "Traceback" not in caplog.text
+
+    clock.request_stop()
+    assert connected_kafka_client(KafkaSettings(), clock, lambda: pytest.fail("no attempt after a stop")) is None
