@@ -17,14 +17,14 @@ from typing import Callable
 
 from pyflink.common import Types
 from pyflink.datastream import DataStream, StreamExecutionEnvironment
-from pyflink.table import StreamTableEnvironment, Table, TableEnvironment
-from pyflink.table.expressions import col
+from pyflink.table import DataTypes, Expression, StreamTableEnvironment, Table, TableEnvironment
+from pyflink.table.expressions import call, coalesce, col, lit
 
 from readings.timestamps import earliest_ms
 from settings import JobSettings, KafkaSettings, ReadingRules, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
 from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
-from udfs.jvm_functions import EVENT_TIME_FUNCTION, with_job_functions
+from udfs.jvm_functions import EVENT_TIME_FUNCTION, PLAIN_READING_FUNCTION, with_job_functions
 from udfs.partition_watermark import partition_watermark
 from udfs.reading_versions import reading_versions
 from udfs.three_hours_later import copies_three_hours_later
@@ -35,6 +35,7 @@ PARTITION_ORDER_COLUMNS = ["kafka_partition", "event_time"]
 
 
 EVENT_TIME = "reading_event_time"
+PLAIN_READING = "plain_reading"
 
 
 def event_time_expression(rules: ReadingRules) -> str:
@@ -126,15 +127,43 @@ def kafka_source(t_env: StreamTableEnvironment, settings: Settings) -> Table:
     return t_env.from_path(SOURCE)
 
 
+def plain_reading_call(rules: ReadingRules) -> Expression:
+    """The JVM's parse of a plainly valid reading (``PlainReading``): one row per message, its
+    ``plain_*`` columns NULL for any message that is not plainly a reading."""
+    return call(
+        PLAIN_READING,
+        col("payload"),
+        col("kafka_timestamp"),
+        lit(rules.timezone),
+        lit(round(rules.future_margin_seconds * 1000)).cast(DataTypes.BIGINT(False)),
+        lit(earliest_ms(rules.earliest_year)).cast(DataTypes.BIGINT(False)),
+        lit(rules.max_id_length).cast(DataTypes.INT(False)),
+        lit(float(rules.min_temperature)).cast(DataTypes.DOUBLE(False)),
+        lit(float(rules.max_temperature)).cast(DataTypes.DOUBLE(False)),
+    )
+
+
+READING_COLUMNS = ["id", "event_ms", "lat", "lon", "temperature"]
+
+
 def parse_and_locate(t_env: StreamTableEnvironment, source: Table, settings: Settings) -> Table:
-    """Parse, validate and locate every message with the vectorised UDF; each message keeps its
-    Kafka partition and event time for ``partition_watermarks``."""
+    """Parse in the JVM what is plainly a reading, hand the Python UDF only its coordinates (and
+    every other message whole), and take each reading's columns from whichever parsed it. Each
+    message keeps its Kafka partition and event time for ``partition_watermarks``."""
+    t_env.create_java_temporary_system_function(PLAIN_READING, PLAIN_READING_FUNCTION)
     parse = parse_and_locate_udf(settings.rules, settings.job.fail_once_marker)
-    parsed = source.select(
-        parse(col("payload"), col("kafka_timestamp")).alias("m"), col("kafka_partition"), col("event_time")
+    plain = source.left_outer_join_lateral(plain_reading_call(settings.rules))
+    parsed = plain.select(
+        parse(col("payload"), col("kafka_timestamp"), col("plain_lat"), col("plain_lon")).alias("m"),
+        *[col(f"plain_{name}") for name in READING_COLUMNS], *[col(name) for name in PARTITION_ORDER_COLUMNS],
     )
     return parsed.select(
-        *[col("m").get(name).alias(name) for name in COLUMNS], *[col(name) for name in PARTITION_ORDER_COLUMNS]
+        *[
+            coalesce(col("m").get(name), col(f"plain_{name}")).alias(name) if name in READING_COLUMNS
+            else col("m").get(name).alias(name)
+            for name in COLUMNS
+        ],
+        *[col(name) for name in PARTITION_ORDER_COLUMNS],
     )
 
 

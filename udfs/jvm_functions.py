@@ -1,8 +1,9 @@
 """The job's JVM functions (``jvm/job-functions``): where their jar is, how the job loads and ships it.
 
-Two steps of the job run in the JVM because they run once per message and are cheap there: the
-event time the Kafka source's watermark reads (``ReadingEventTime``) and the versions by id
-(``udfs.reading_versions``). ``make install`` compiles them into one jar.
+Steps of the job run in the JVM because they run once per message and are cheap there: the
+event time the Kafka source's watermark reads (``ReadingEventTime``), the parse of plainly valid
+readings (``PlainReading``), the partition watermarks, the versions by id and the copies three
+hours later (``udfs.partition_watermark``, ``udfs.reading_versions``, ``udfs.three_hours_later``). ``make install`` compiles them into one jar.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pyflink.datastream import StreamExecutionEnvironment
 
 JOB_FUNCTIONS_JAR = Path(__file__).resolve().parent.parent / "build" / "lib" / "job-functions" / "iot-job-functions.jar"
 EVENT_TIME_FUNCTION = "fr.iot.temperature.events.ReadingEventTime"
+PLAIN_READING_FUNCTION = "fr.iot.temperature.events.PlainReading"
 
 
 def job_functions_jar(jar: Path = JOB_FUNCTIONS_JAR) -> Path:

@@ -1,13 +1,16 @@
-"""Locate: the vectorised (pandas) UDF that validates each Kafka message and finds its region.
+"""Locate: the vectorised (pandas) UDF that finds each reading's region and judges the rest.
 
-The job must not trust the producer, so every message is parsed again with the same rules as
-ingestion (``readings.ReadingParser``), and valid readings are located in one vectorised
-``RegionIndex`` call per Arrow batch. Broken messages leave as ready-made dead-letter records.
+The job must not trust the producer, so every message is validated with the same rules as
+ingestion. Most messages arrive already parsed by the JVM (``PlainReading``, which accepts only
+what ``readings.ReadingParser`` accepts, with the same values): those are located in one
+vectorised ``RegionIndex`` call per Arrow batch. The others are parsed here again by the Python
+rules, so broken messages leave as ready-made dead-letter records with the Python reason.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Sequence
@@ -42,47 +45,76 @@ COLUMNS = [field.name for field in PARSED_MESSAGE.fields]
 
 @dataclass(frozen=True)
 class ParsedBatch:
-    """Column lists in the order of ``PARSED_MESSAGE``; one entry per input message."""
+    """One object array per column of ``PARSED_MESSAGE``, one entry per input message, and the
+    reason of each rejection (for the counters)."""
 
-    rows: list[tuple]
+    columns: dict[str, np.ndarray]
+    reasons: list[str]
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame.from_records(self.rows, columns=COLUMNS)
+        return pd.DataFrame(self.columns, columns=COLUMNS)
+
+    @property
+    def kinds(self) -> np.ndarray:
+        return self.columns["kind"]
 
 
 def parse_and_locate_batch(
-    payloads: Sequence[bytes | None], judged_at_ms: Sequence[int], parser: ReadingParser, regions, now: datetime
+    payloads: Sequence[bytes | None],
+    judged_at_ms: Sequence[int],
+    parser: ReadingParser,
+    regions,
+    now: datetime,
+    plain_lat: np.ndarray | None = None,
+    plain_lon: np.ndarray | None = None,
 ) -> ParsedBatch:
     """Validate and locate a batch; ``judged_at_ms`` is each record's Kafka timestamp.
+
+    ``plain_lat``/``plain_lon`` are the coordinates of the messages the JVM already parsed as
+    plainly valid readings (``PlainReading``; NaN for the others): those are only located, and
+    their reading's other columns stay empty here (the job takes them from the JVM's row). Every
+    other message, and a plain one outside France, is judged by ``parser``, so a rejection's
+    reason and detail always come from the Python rules.
 
     The readings topic stamps records with the broker's clock as it appends them
     (``LogAppendTime``, ``infra.provision.topic_configs``), so ``future_timestamp`` is judged by a
     clock no producer sets, and a replay of the topic reaches the same verdicts as the first run.
     Each rejection leaves as a record bounded by ``readings.rejected.MAX_RECORD_BYTES``.
     """
+    count = len(payloads)
+    columns = {name: np.full(count, None, dtype=object) for name in COLUMNS}
+    columns["kind"][:] = READING
+    judged = np.arange(count)
+    if plain_lat is not None and plain_lon is not None:
+        plain = np.flatnonzero(~np.isnan(plain_lat))
+        names = regions.lookup(plain_lat[plain], plain_lon[plain]) if plain.size else np.empty(0, dtype=object)
+        columns["region"][plain] = names
+        unplain = np.ones(count, dtype=bool)
+        unplain[plain] = False
+        judged = np.sort(np.concatenate([np.flatnonzero(unplain), plain[pd.isna(names)]]))
     verdicts: list[Reading | Rejection] = [
-        parser.parse(payload if payload is not None else b"", int(judged))
-        for payload, judged in zip(payloads, judged_at_ms)
+        parser.parse(payloads[at] if payloads[at] is not None else b"", int(judged_at_ms[at])) for at in judged
     ]
-    valid = [verdict for verdict in verdicts if type(verdict) is Reading]
-    located = iter(locate_readings(valid, regions))
-    rows = []
-    for verdict in verdicts:
+    located = iter(locate_readings([verdict for verdict in verdicts if type(verdict) is Reading], regions))
+    reasons = []
+    for at, verdict in zip(judged, verdicts):
         if type(verdict) is Reading:
             where = next(located)
             if type(where) is str:
-                rows.append(
-                    (READING, verdict.id, verdict.event_time_ms, verdict.lat, verdict.lon,
-                     verdict.temperature, where, None, None, None)
-                )  # fmt: skip
+                for name, value in (("id", verdict.id), ("event_ms", verdict.event_time_ms), ("lat", verdict.lat),
+                                    ("lon", verdict.lon), ("temperature", verdict.temperature), ("region", where)):
+                    columns[name][at] = value
                 continue
             verdict = where
         key, value = rejection_record(verdict, "job", now)
-        rows.append(
-            (REJECTED, verdict.reading_id, None, None, None, None, None, str(verdict.reason),
-             key.decode("utf-8") if key is not None else None, value.decode("utf-8"))
-        )  # fmt: skip
-    return ParsedBatch(rows)
+        reasons.append(str(verdict.reason))
+        columns["kind"][at] = REJECTED
+        columns["region"][at] = None
+        for name, field in (("id", verdict.reading_id), ("reason", str(verdict.reason)),
+                            ("dead_letter_key", key.decode("utf-8") if key is not None else None),
+                            ("dead_letter_value", value.decode("utf-8"))):
+            columns[name][at] = field
+    return ParsedBatch(columns, reasons)
 
 
 def epoch_ms(moments: pd.Series) -> list[int]:
@@ -123,33 +155,31 @@ class ParseAndLocate(ScalarFunction):
             os.remove(self.fail_once_marker)
             raise RuntimeError(f"injected failure ({self.fail_once_marker})")
 
-    def eval(self, payload: pd.Series, judged_at: pd.Series) -> pd.DataFrame:
+    def eval(self, payload: pd.Series, judged_at: pd.Series, plain_lat: pd.Series, plain_lon: pd.Series) -> pd.DataFrame:
         self._fail_once_if_asked()
         batch = parse_and_locate_batch(
-            payload.tolist(), epoch_ms(judged_at), self.parser, self.regions, datetime.now(timezone.utc)
+            payload.to_numpy(), epoch_ms(judged_at), self.parser, self.regions, datetime.now(timezone.utc),
+            plain_lat.to_numpy(dtype=float, na_value=np.nan), plain_lon.to_numpy(dtype=float, na_value=np.nan),
         )
         self._count(batch)
         return batch.frame()
 
     def _count(self, batch: ParsedBatch) -> None:
-        self.readings_in.inc(len(batch.rows))
-        for row in batch.rows:
-            if row[0] == READING:
-                self.readings_valid.inc()
-                continue
-            reason = row[7]
+        self.readings_in.inc(len(batch.kinds))
+        self.readings_valid.inc(len(batch.kinds) - len(batch.reasons))
+        for reason, times in Counter(batch.reasons).items():
             if reason == "outside_france":
-                self.outside_france.inc()
+                self.outside_france.inc(times)
             counter = self.rejected_by_reason.get(reason)
             if counter is None:
                 counter = self.rejected_by_reason[reason] = self.rejected_group.counter(reason)
-            counter.inc()
+            counter.inc(times)
 
 
 def parse_and_locate_udf(rules: ReadingRules, fail_once_marker: str = ""):
     return udf(
         ParseAndLocate(rules, fail_once_marker),
-        input_types=[DataTypes.BYTES(), DataTypes.TIMESTAMP_LTZ(3)],
+        input_types=[DataTypes.BYTES(), DataTypes.TIMESTAMP_LTZ(3), DataTypes.DOUBLE(), DataTypes.DOUBLE()],
         result_type=PARSED_MESSAGE,
         func_type="pandas",
     )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -61,7 +62,7 @@ def test_valid_invalid_and_outside_readings_each_get_a_row_in_order() -> None:
 def test_future_is_judged_against_the_record_timestamp_not_the_wall_clock() -> None:
     late_clock = NOW_MS + 86_400_000
     batch = parse_and_locate_batch([reading(timestamp="2026-11-29 11:00:00")], [late_clock], ReadingParser(ReadingRules()), FakeRegions(), NOW)
-    assert batch.rows[0][0] == READING
+    assert batch.kinds[0] == READING
 
 
 @pytest.mark.parametrize("unit", ["ns", "us", "ms"])
@@ -79,10 +80,32 @@ def opened_udf(marker: str = "") -> tuple[ParseAndLocate, FakeMetrics]:
     return function, metrics
 
 
+def not_plain(count: int) -> tuple[pd.Series, pd.Series]:
+    """The coordinates the JVM hands over for messages it did not parse: NULL, NaN in pandas."""
+    return pd.Series([None] * count, dtype="float64"), pd.Series([None] * count, dtype="float64")
+
+
+def test_plain_readings_are_only_located_and_the_rest_judged_by_the_python_rules() -> None:
+    """The JVM's plain readings bring their coordinates: they are located, nothing else; a plain
+    reading outside France and every message the JVM left alone are judged by the parser."""
+    payloads = [b"not parsed again", reading(id="r2"), b"also not parsed", reading(id="sea", lat=49.9, lon=-5.0), b"{oops"]
+    lat = np.array([48.11, np.nan, 48.11, 49.9, np.nan])
+    lon = np.array([-1.68, np.nan, -1.68, -5.0, np.nan])
+    batch = parse_and_locate_batch(payloads, [NOW_MS] * 5, ReadingParser(ReadingRules()), FakeRegions(), NOW, lat, lon)
+    frame = batch.frame()
+    assert list(frame["kind"]) == [READING, READING, READING, REJECTED, REJECTED]
+    assert list(frame["region"]) == ["Bretagne", "Bretagne", "Bretagne", None, None]
+    assert frame.iloc[0]["id"] is None and frame.iloc[0]["event_ms"] is None  # the job takes them from the JVM
+    assert frame.iloc[1]["id"] == "r2" and frame.iloc[1]["temperature"] == 9.5
+    assert list(frame["reason"][3:]) == ["outside_france", "malformed_json"]
+    assert json.loads(frame.iloc[3]["dead_letter_value"])["raw"] == payloads[3].decode()
+    assert batch.reasons == ["outside_france", "malformed_json"]
+
+
 def test_udf_counts_readings_and_rejections_by_reason() -> None:
     function, metrics = opened_udf()
     payloads = pd.Series([reading(), reading(id="x", lat=40.4, lon=-3.7), b"[]", b"[]"])
-    frame = function.eval(payloads, pd.Series([pd.Timestamp(NOW)] * 4))
+    frame = function.eval(payloads, pd.Series([pd.Timestamp(NOW)] * 4), *not_plain(4))
     assert list(frame["kind"]) == [READING, REJECTED, REJECTED, REJECTED]
     counts = {name: c.count for name, c in metrics.counters.items()}
     assert counts == {"readings_in": 4, "readings_located": 1, "readings_outside_france": 1, "outside_france": 1, "not_an_object": 2}
@@ -93,9 +116,9 @@ def test_injected_failure_fires_once(tmp_path: Path) -> None:
     marker.touch()
     function, _ = opened_udf(str(marker))
     with pytest.raises(RuntimeError, match="injected failure"):
-        function.eval(pd.Series([reading()]), pd.Series([pd.Timestamp(NOW)]))
+        function.eval(pd.Series([reading()]), pd.Series([pd.Timestamp(NOW)]), *not_plain(1))
     assert not marker.exists()
-    assert len(function.eval(pd.Series([reading()]), pd.Series([pd.Timestamp(NOW)]))) == 1
+    assert len(function.eval(pd.Series([reading()]), pd.Series([pd.Timestamp(NOW)]), *not_plain(1))) == 1
 
 
 def test_udf_is_declared_vectorised_with_the_parsed_row_type() -> None:

@@ -31,7 +31,8 @@ from readings.rejected import utc_text
 from settings import IngestSettings, KafkaSettings, ReadingRules
 from tests.bad_inputs import ACCEPTED, JUDGED_AT, RESPONSE_LIMIT_BYTES, BadInput, array, catalogue, kafka_messages, reading
 from tests.ingest.conftest import FakeClock, FakeDeliveryClient, serving
-from udfs.parse_and_locate import READING, parse_and_locate_batch
+from tests.job.plain_readings import job_parse
+from udfs.parse_and_locate import READING
 from udfs.jvm_functions import with_job_functions
 
 HOUR_MS = 3_600_000
@@ -91,13 +92,12 @@ def ingest(bodies: Sequence[bytes], regions: RegionIndex, tmp_path: Path) -> lis
 
 def job(messages: Sequence[bytes], regions: RegionIndex) -> list[Verdict]:
     """What the parse-and-locate UDF makes of these Kafka messages, all judged at JUDGED_AT."""
-    batch = parse_and_locate_batch(
-        messages, [epoch_ms_of(JUDGED_AT)] * len(messages), ReadingParser(ReadingRules()), regions, JUDGED_AT
-    )
+    parsed = job_parse(messages, [epoch_ms_of(JUDGED_AT)] * len(messages), regions, JUDGED_AT)
     return [
-        Verdict(ACCEPTED, row[1].encode(), None) if row[0] == READING
-        else Verdict(*_rejected(row[8].encode() if row[8] is not None else None, row[9].encode()))
-        for row in batch.rows
+        Verdict(ACCEPTED, row["id"].encode(), None) if row["kind"] == READING
+        else Verdict(*_rejected(None if row["dead_letter_key"] is None else row["dead_letter_key"].encode(),
+                                row["dead_letter_value"].encode()))
+        for row in parsed.rows
     ]
 
 
@@ -213,12 +213,12 @@ def test_an_exact_duplicate_counts_once(regions: RegionIndex) -> None:
     """Both copies parse to equal versions, which the versions step (JVM) judges a duplicate."""
     [duplicate] = [entry for entry in CATALOGUE if entry.kind == "exact_duplicate"]
     message = duplicate.message or b""
-    batch = parse_and_locate_batch(
-        [message, message], [epoch_ms_of(JUDGED_AT)] * 2, ReadingParser(ReadingRules()), regions, JUDGED_AT
-    )
+    parsed = job_parse([message, message], [epoch_ms_of(JUDGED_AT)] * 2, regions, JUDGED_AT)
     with_job_functions(StreamExecutionEnvironment.get_execution_environment())
     versions = get_gateway().jvm.fr.iot.temperature.versions
-    first, second = (versions.Version(row[2], row[3], row[4], row[5], row[6]) for row in batch.rows)
+    first, second = (
+        versions.Version(row["event_ms"], row["lat"], row["lon"], row["temperature"], row["region"]) for row in parsed.rows
+    )
     rules = versions.VersionRules(3 * HOUR_MS, 3 * HOUR_MS + 30_000)
     assert rules.judge(None, first, versions.VersionRules.NO_WATERMARK).name() == "NEW"
     assert rules.judge(first, second, versions.VersionRules.NO_WATERMARK).name() == "DUPLICATE"

@@ -24,7 +24,8 @@ from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, utc_text_of_ms
 from settings import ReadingRules
 from tests.readings.test_regions_and_rejected import BoxRegions
 from udfs.jvm_functions import with_job_functions
-from udfs.parse_and_locate import REJECTED, parse_and_locate_batch
+from tests.job.plain_readings import job_parse
+from udfs.parse_and_locate import REJECTED
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 RECORD_FIELDS = {"reason", "detail", "stage", "raw", "rejected_at"}
@@ -100,15 +101,13 @@ def objects(draw) -> bytes:
 @given(payloads=st.lists(st.one_of(payload_bytes, objects(), st.none()), min_size=1, max_size=4))
 def test_every_record_of_the_jobs_parse_step_fits(payloads: list[bytes | None]) -> None:
     """What ``rejected_sink`` gets: the key and value strings, which the sink writes as UTF-8."""
-    batch = parse_and_locate_batch(
-        payloads, [epoch_ms_of(NOW)] * len(payloads), ReadingParser(ReadingRules()), BoxRegions(), NOW
-    )
-    assert len(batch.rows) == len(payloads)
-    for row in batch.rows:
-        if row[0] == REJECTED:
-            key, value = row[8], row[9]
+    parsed = job_parse(payloads, [epoch_ms_of(NOW)] * len(payloads), BoxRegions(), NOW)
+    assert len(parsed.rows) == len(payloads)
+    for row in parsed.rows:
+        if row["kind"] == REJECTED:
+            key, value = row["dead_letter_key"], row["dead_letter_value"]
             assert record_size(None if key is None else key.encode("utf-8"), value.encode("utf-8")) <= MAX_RECORD_BYTES
-            assert json.loads(value)["reason"] == row[7]
+            assert json.loads(value)["reason"] == row["reason"]
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,20 @@
 package fr.iot.temperature.events;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * One pass over the bytes of a message that finds a top-level string field, for the shape
- * sensors send: a flat JSON object of plain ASCII keys, strings without escapes, numbers,
+ * One pass over the bytes of a message that lists the members of a top-level JSON object, for
+ * the shape sensors send: a flat object of plain ASCII keys, strings without escapes, numbers,
  * {@code true}, {@code false} and {@code null}.
  *
  * <p>It answers only when it is sure what a full JSON parser would say; anything else
- * (escapes, non-ASCII bytes, nested values, a token it does not know) is {@link #UNSURE}, and
- * the caller asks the full parser. It exists because creating a JSON parser and a String per
- * message was most of the Kafka source's time.
+ * (escapes, non-ASCII bytes, nested values, a token it does not know, more than
+ * {@link #MAX_MEMBERS} members) is "unsure" (null), and the caller asks the full parser. It
+ * exists because creating a JSON parser and a String per message was most of the Kafka
+ * source's time.
  */
 final class FlatObjectScan {
-    /** The answer when the scan cannot decide: ask a full JSON parser. */
-    static final String UNSURE = new String("unsure");
+    static final int MAX_MEMBERS = 32;
 
     private static final int LONGEST_NUMBER = 32;
     private static final int MAX_INTEGER_DIGITS = 18;
@@ -24,67 +26,63 @@ final class FlatObjectScan {
         this.bytes = bytes;
     }
 
-    /**
-     * The value of the last top-level string field named {@code name} (ASCII); null when the
-     * message is valid JSON without such a string (the field absent, or not a string) or is
-     * certainly not a JSON object; {@link #UNSURE} when only a full parser can tell.
-     */
-    static String stringField(byte[] bytes, byte[] name) {
-        return new FlatObjectScan(bytes).find(name);
+    /** The members of the flat JSON object {@code bytes} holds, or null when only a full parser can tell. */
+    static FlatObject members(byte[] bytes) {
+        return new FlatObjectScan(bytes).object();
     }
 
-    private String find(byte[] name) {
+    private FlatObject object() {
+        FlatObject found = new FlatObject(bytes);
         skipSpace();
-        if (at >= bytes.length || bytes[at] != '{') {
-            return UNSURE;
+        if (peek() != '{') {
+            return null;
         }
         at++;
         skipSpace();
-        String found = null;
         if (peek() == '}') {
             at++;
-            return end() ? null : UNSURE;
+            return end() ? found : null;
         }
-        while (true) {
-            int keyStart = at + 1;
-            int keyEnd = plainString();
-            if (keyEnd < 0) {
-                return UNSURE;
+        while (found.count < MAX_MEMBERS) {
+            int keyFrom = at + 1;
+            int keyTo = plainString();
+            if (keyTo < 0) {
+                return null;
             }
             skipSpace();
             if (peek() != ':') {
-                return UNSURE;
+                return null;
             }
             at++;
             skipSpace();
-            boolean named = sameBytes(keyStart, keyEnd, name);
+            int valueFrom = at;
+            byte kind;
             if (peek() == '"') {
-                int valueStart = at + 1;
-                int valueEnd = plainString();
-                if (valueEnd < 0) {
-                    return UNSURE;
+                valueFrom = at + 1;
+                kind = FlatObject.STRING;
+                if (plainString() < 0) {
+                    return null;
                 }
-                if (named) {
-                    found = new String(bytes, valueStart, valueEnd - valueStart, java.nio.charset.StandardCharsets.US_ASCII);
-                }
-            } else if (literal() || number()) {
-                if (named) {
-                    found = null;
-                }
+            } else if (number()) {
+                kind = FlatObject.NUMBER;
+            } else if (literal()) {
+                kind = FlatObject.LITERAL;
             } else {
-                return UNSURE;
+                return null;
             }
+            found.add(keyFrom, keyTo, valueFrom, kind == FlatObject.STRING ? at - 1 : at, kind);
             skipSpace();
             int next = peek();
             at++;
             if (next == '}') {
-                return end() ? found : UNSURE;
+                return end() ? found : null;
             }
             if (next != ',') {
-                return UNSURE;
+                return null;
             }
             skipSpace();
         }
+        return null;
     }
 
     /** At a quote: skips a string of printable ASCII without escapes; the index of its closing quote, or -1. */
@@ -179,18 +177,6 @@ final class FlatObjectScan {
         return true;
     }
 
-    private boolean sameBytes(int from, int to, byte[] name) {
-        if (to - from != name.length) {
-            return false;
-        }
-        for (int i = 0; i < name.length; i++) {
-            if (bytes[from + i] != name[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private boolean end() {
         skipSpace();
         return at == bytes.length;
@@ -207,6 +193,81 @@ final class FlatObjectScan {
                 return;
             }
             at++;
+        }
+    }
+
+    /** The members {@link FlatObjectScan} found: spans of keys and values in the message's bytes. */
+    static final class FlatObject {
+        static final byte STRING = 0;
+        static final byte NUMBER = 1;
+        static final byte LITERAL = 2;
+
+        private final byte[] bytes;
+        private final int[] spans = new int[MAX_MEMBERS * 4];
+        private final byte[] kinds = new byte[MAX_MEMBERS];
+        private int count;
+
+        private FlatObject(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        private void add(int keyFrom, int keyTo, int valueFrom, int valueTo, byte kind) {
+            int span = count * 4;
+            spans[span] = keyFrom;
+            spans[span + 1] = keyTo;
+            spans[span + 2] = valueFrom;
+            spans[span + 3] = valueTo;
+            kinds[count++] = kind;
+        }
+
+        /** The position of the last member named {@code name} (ASCII), or -1. */
+        int lastIndexOf(byte[] name) {
+            for (int member = count - 1; member >= 0; member--) {
+                if (keyEquals(member, name, 0, name.length)) {
+                    return member;
+                }
+            }
+            return -1;
+        }
+
+        /** True when two members share a key: which value is meant is ambiguous. */
+        boolean hasRepeatedKey() {
+            for (int member = 1; member < count; member++) {
+                for (int earlier = 0; earlier < member; earlier++) {
+                    if (keyLength(member) == keyLength(earlier)
+                            && keyEquals(earlier, bytes, spans[member * 4], keyLength(member))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        byte kind(int member) {
+            return kinds[member];
+        }
+
+        /** The value's text: a string's content without quotes, or a number's or literal's token. */
+        String text(int member) {
+            int span = member * 4;
+            return new String(bytes, spans[span + 2], spans[span + 3] - spans[span + 2], StandardCharsets.US_ASCII);
+        }
+
+        private int keyLength(int member) {
+            return spans[member * 4 + 1] - spans[member * 4];
+        }
+
+        private boolean keyEquals(int member, byte[] other, int otherFrom, int length) {
+            if (keyLength(member) != length) {
+                return false;
+            }
+            int from = spans[member * 4];
+            for (int i = 0; i < length; i++) {
+                if (bytes[from + i] != other[otherFrom + i]) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

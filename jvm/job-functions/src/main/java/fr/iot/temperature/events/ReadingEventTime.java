@@ -68,8 +68,12 @@ public class ReadingEventTime extends ScalarFunction {
 
     /** The top-level {@code timestamp} string (the last one if repeated), or null; null for invalid JSON. */
     static String timestampField(byte[] payload) {
-        String scanned = FlatObjectScan.stringField(payload, TIMESTAMP);
-        return scanned != FlatObjectScan.UNSURE ? scanned : parsedTimestampField(payload);
+        FlatObjectScan.FlatObject members = FlatObjectScan.members(payload);
+        if (members == null) {
+            return parsedTimestampField(payload);
+        }
+        int member = members.lastIndexOf(TIMESTAMP);
+        return member >= 0 && members.kind(member) == FlatObjectScan.FlatObject.STRING ? members.text(member) : null;
     }
 
     private static String parsedTimestampField(byte[] payload) {

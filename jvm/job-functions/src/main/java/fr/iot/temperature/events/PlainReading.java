@@ -1,0 +1,128 @@
+package fr.iot.temperature.events;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.annotation.FunctionHint;
+import org.apache.flink.table.functions.TableFunction;
+import org.apache.flink.types.Row;
+
+/**
+ * The reading a message holds, parsed in the JVM when the message is plainly valid; null for
+ * every other message, which the Python parser ({@code readings/parser.py}) then judges.
+ *
+ * <p>"Plainly valid" is the shape {@link FlatObjectScan} is sure of (a flat object, ASCII
+ * without escapes) with no key named twice, an ASCII {@code id} that is not blank and not too
+ * long, a {@code timestamp} the Python rules accept (from the earliest accepted time to the
+ * future margin of the Kafka timestamp), and numbers for {@code lat}, {@code lon} and
+ * {@code temperature} within their ranges. Such a message is a reading for the Python parser too,
+ * with the same values (property tests hold the two to each other), so the Python worker only
+ * has to locate it; a rejection's reason and detail are always the Python parser's. It exists
+ * because parsing in the Python worker was most of its time.
+ */
+@FunctionHint(output = @DataTypeHint(PlainReading.ROW_TYPE))
+public class PlainReading extends TableFunction<Row> {
+    static final String ROW_TYPE =
+            "ROW<plain_id STRING, plain_event_ms BIGINT, plain_lat DOUBLE, plain_lon DOUBLE, plain_temperature DOUBLE>";
+    private static final Row NOT_PLAIN = Row.of(null, null, null, null, null);
+
+    private static final byte[] ID = ascii("id");
+    private static final byte[] TIMESTAMP = ascii("timestamp");
+    private static final byte[] LAT = ascii("lat");
+    private static final byte[] LON = ascii("lon");
+    private static final byte[] TEMPERATURE = ascii("temperature");
+
+    private transient String zoneName;
+    private transient ZoneId zone;
+
+    /** Emits exactly one row per message (all null when it is not plainly a reading), so none is dropped. */
+    public void eval(
+            byte[] payload,
+            @DataTypeHint("TIMESTAMP_LTZ(3)") Instant kafkaTimestamp,
+            String zoneName,
+            long futureMarginMs,
+            long earliestMs,
+            int maxIdLength,
+            double minTemperature,
+            double maxTemperature) {
+        Row reading = reading(payload, kafkaTimestamp, zoneName, futureMarginMs, earliestMs, maxIdLength,
+                minTemperature, maxTemperature);
+        collect(reading == null ? NOT_PLAIN : reading);
+    }
+
+    /** The reading {@code payload} plainly holds, or null. */
+    Row reading(
+            byte[] payload,
+            Instant kafkaTimestamp,
+            String zoneName,
+            long futureMarginMs,
+            long earliestMs,
+            int maxIdLength,
+            double minTemperature,
+            double maxTemperature) {
+        if (payload == null || kafkaTimestamp == null) {
+            return null;
+        }
+        FlatObjectScan.FlatObject members = FlatObjectScan.members(payload);
+        if (members == null || members.hasRepeatedKey()) {
+            return null;
+        }
+        String id = string(members, ID);
+        String stamp = string(members, TIMESTAMP);
+        Double lat = number(members, LAT);
+        Double lon = number(members, LON);
+        Double temperature = number(members, TEMPERATURE);
+        if (id == null || stamp == null || lat == null || lon == null || temperature == null
+                || id.isBlank() || id.length() > maxIdLength) {
+            return null;
+        }
+        Long eventMs = ReadingEventTime.epochMs(stamp, zoneOf(zoneName));
+        if (eventMs == null || eventMs < earliestMs || eventMs - kafkaTimestamp.toEpochMilli() > futureMarginMs) {
+            return null;
+        }
+        if (!(-90.0 <= lat && lat <= 90.0 && -180.0 <= lon && lon <= 180.0
+                && minTemperature <= temperature && temperature <= maxTemperature)) {
+            return null;
+        }
+        return Row.of(id, eventMs, lat, lon, temperature);
+    }
+
+    private ZoneId zoneOf(String name) {
+        if (!name.equals(zoneName)) {
+            zone = name.equalsIgnoreCase("UTC") ? ZoneOffset.UTC : ZoneId.of(name);
+            zoneName = name;
+        }
+        return zone;
+    }
+
+    private static String string(FlatObjectScan.FlatObject members, byte[] name) {
+        int member = members.lastIndexOf(name);
+        return member >= 0 && members.kind(member) == FlatObjectScan.FlatObject.STRING ? members.text(member) : null;
+    }
+
+    /**
+     * A JSON number as Python reads it: an integer token exactly, then rounded to the nearest
+     * double as {@code float(int)} does (so {@code -0} is 0.0); any other token correctly rounded,
+     * as the Python decoders are.
+     */
+    private static Double number(FlatObjectScan.FlatObject members, byte[] name) {
+        int member = members.lastIndexOf(name);
+        if (member < 0 || members.kind(member) != FlatObjectScan.FlatObject.NUMBER) {
+            return null;
+        }
+        String token = members.text(member);
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c == '.' || c == 'e' || c == 'E') {
+                return Double.parseDouble(token);
+            }
+        }
+        return (double) Long.parseLong(token);
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+}
