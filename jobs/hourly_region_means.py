@@ -1,6 +1,6 @@
 """The streaming job: hourly mean temperature per region of France, from Kafka to Cassandra.
 
-It reads like the data flow of PRODUCT.md section 3:
+It reads like the data flow of docs/contract.md §3:
 
     source -> parse and locate -> partition watermark -> (rejected -> dead letters)
            -> versions by id  -> (too late -> late topic)

@@ -7,7 +7,7 @@
 #   scripts/stack.sh status                           one line per service (up/down, resident memory); exit 1 if any is down
 #
 # Jars come from scripts/bootstrap.sh (build/lib); data, logs and pids live under $IOT_VAR_DIR
-# (default var/). Ports are the defaults of PRODUCT.md; override with IOT_KAFKA_PORT,
+# (default var/). Ports are the defaults of docs/contract.md §6; override with IOT_KAFKA_PORT,
 # IOT_CASSANDRA_PORT and IOT_FLINK_PORT only together with the matching flink-conf and stack files.
 set -euo pipefail
 

@@ -218,7 +218,7 @@ class FlinkSettings:
 
 @dataclass(frozen=True)
 class ReadingRules:
-    """The validation rules of PRODUCT.md section 1, shared by ingestion and the job."""
+    """The validation rules of docs/contract.md §1.2, shared by ingestion and the job."""
 
     timezone: str = "UTC"
     min_temperature: float = -90.0
@@ -258,7 +258,7 @@ class IngestSettings:
 
 @dataclass(frozen=True)
 class JobSettings:
-    """The streaming job's rules of PRODUCT.md section 3 and its operational knobs."""
+    """The streaming job's rules of docs/contract.md §3 and its operational knobs."""
 
     name: str = "iot-hourly-region-means"
     consumer_group: str = "iot-hourly-region-means"
