@@ -255,7 +255,6 @@ def run(parse: ParseStep | None = None, argv: list[str] | None = None) -> None:
     parallelism = args.parallelism or settings.job.parallelism
     if parallelism:
         env.set_parallelism(parallelism)
-    env.enable_checkpointing(settings.job.checkpoint_interval_seconds * 1000)
     t_env = StreamTableEnvironment.create(env)
     build(t_env, settings, parse).execute()
 
