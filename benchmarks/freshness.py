@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=180, help="how long to send")
     parser.add_argument("--warm-up", type=float, default=30, help="seconds left out of the figures")
     parser.add_argument("--parallelism", type=int, default=2)
-    parser.add_argument("--checkpoint-interval", type=int, help="seconds (default: the job's, IOT_JOB_CHECKPOINT_INTERVAL_SECONDS)")
+    parser.add_argument("--checkpoint-interval", type=int, help="seconds (default: flink-conf/config.yaml's)")
     args = parser.parse_args()
 
     run = PipelineRun.create("fresh", checkpoint_interval_s=args.checkpoint_interval)
@@ -91,9 +91,9 @@ def main() -> None:
         run.cancel()
         run.drop()
     delays = np.array(freshness(acked, seen, args.warm_up))
-    checkpoint_s = run.settings.job.checkpoint_interval_seconds
+    checkpoint_s = run.flink_options.get("execution.checkpointing.interval", "flink-conf's interval")
     print(f"\n{acked[-1][1]:,} readings at {args.rate:,.0f}/s for {args.seconds:.0f} s, parallelism {args.parallelism}, "
-          f"checkpoint every {checkpoint_s} s; freshness after a {args.warm_up:.0f} s warm-up "
+          f"checkpoint every {checkpoint_s}; freshness after a {args.warm_up:.0f} s warm-up "
           f"({len(delays)} observations, four a second):")
     for name, value in (("p50", np.percentile(delays, 50)), ("p99", np.percentile(delays, 99)), ("max", delays.max())):
         print(f"  {name}  {value:6.1f} s")

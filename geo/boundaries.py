@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, shape
 
-# The official names, in the order of PRODUCT.md section 4. The order is also the tie-break
+# The official names, in the order of docs/contract.md §4.2. The order is also the tie-break
 # for a point exactly on a border shared by two regions (docs/regions.md).
 REGION_NAMES: tuple[str, ...] = (
     "Auvergne-Rhône-Alpes",

@@ -10,7 +10,7 @@ import os
 import time
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -43,6 +43,8 @@ def wait_for(what: str, probe: Callable[[], T], done: Callable[[T], bool], timeo
 class PipelineRun:
     settings: Settings
     env: dict[str, str]
+    # Keys of flink-conf/config.yaml this run's job overrides (``flink run -D``).
+    flink_options: dict[str, str] = field(default_factory=dict)
     job_id: str | None = None
 
     @classmethod
@@ -59,9 +61,8 @@ class PipelineRun:
             "IOT_JOB_NAME": tag,
             "IOT_JOB_CONSUMER_GROUP": tag,
         }
-        if checkpoint_interval_s is not None:
-            env["IOT_JOB_CHECKPOINT_INTERVAL_SECONDS"] = str(checkpoint_interval_s)
-        run = cls(Settings.from_env(env), env)
+        flink_options = {} if checkpoint_interval_s is None else {"execution.checkpointing.interval": f"{checkpoint_interval_s}s"}
+        run = cls(Settings.from_env(env), env, flink_options)
         ensure_topics(run.settings.kafka)
         ensure_schema(run.settings.cassandra)
         return run
@@ -74,7 +75,8 @@ class PipelineRun:
         slots), rather than a run that counts nothing while its job waits.
         """
         env = {**self.env, **overrides}
-        command = flink_run_command(job, "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism, savepoint)
+        command = flink_run_command(job, "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism, savepoint,
+                                    flink_options=self.flink_options)
         self.job_id = submit(command, ROOT / "var" / "flink" / "conf", env)
         wait_until_running(self.settings.flink.rest_url, self.job_id, timeout_s=120)
         return self.job_id

@@ -1,4 +1,4 @@
-"""``iot-provision``: create the Kafka topics and the Cassandra schema of PRODUCT.md (idempotent)."""
+"""``iot-provision``: create the Kafka topics and the Cassandra schema of docs/contract.md §2.1, §4.1 (idempotent)."""
 
 from __future__ import annotations
 

@@ -91,7 +91,6 @@ def build_job(parallelism: int):
 
     settings = Settings.from_env()
     env = local_environment(parallelism)
-    env.enable_checkpointing(settings.job.checkpoint_interval_seconds * 1000)
     t_env = StreamTableEnvironment.create(env)
     return env, hourly_region_means.build(t_env, settings)
 

@@ -1,6 +1,6 @@
 """The streaming job: hourly mean temperature per region of France, from Kafka to Cassandra.
 
-It reads like the data flow of PRODUCT.md section 3:
+It reads like the data flow of docs/contract.md §3:
 
     source -> parse and locate -> partition watermark -> (rejected -> dead letters)
            -> versions by id  -> (too late -> late topic)
@@ -284,7 +284,6 @@ def run(parse: ParseStep | None = None, argv: list[str] | None = None) -> None:
     parallelism = args.parallelism or settings.job.parallelism
     if parallelism:
         env.set_parallelism(parallelism)
-    env.enable_checkpointing(settings.job.checkpoint_interval_seconds * 1000)
     t_env = StreamTableEnvironment.create(env)
     build(t_env, settings, parse).execute()
 

@@ -63,8 +63,13 @@ def flink_run_command(
     parallelism: int | None = None,
     savepoint: str | None = None,
     job_args: list[str] | None = None,
+    flink_options: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The ``flink run`` argument list (no shell: nothing here is interpreted by one)."""
+    """The ``flink run`` argument list (no shell: nothing here is interpreted by one).
+
+    ``flink_options`` override keys of the cluster's configuration for this job only (``-D``),
+    the way Flink itself layers its settings: the tests checkpoint more often that way.
+    """
     shipped = [str(ROOT / name) for name in SHIPPED_PACKAGES if (ROOT / name).is_dir()]
     command = [
         str(flink_home() / "bin" / "flink"), "run", "--detached",
@@ -80,6 +85,7 @@ def flink_run_command(
         command += ["--parallelism", str(parallelism)]
     if savepoint:
         command += ["--fromSavepoint", savepoint]
+    command += [f"-D{key}={value}" for key, value in (flink_options or {}).items()]
     return command + list(job_args or [])
 
 

@@ -1,7 +1,7 @@
 """The correctness oracle: what the job must write for a given sequence of messages, computed in plain Python.
 
 The end-to-end and fault tests send messages through the real pipeline, replay the same
-messages here, and compare (``diff_tables``). The rules are PRODUCT.md sections 1 and 3,
+messages here, and compare (``diff_tables``). The rules are docs/contract.md §1 and §3,
 made exact for one sequence of messages in production order:
 
 - **Verdict.** Each message is parsed with ``readings`` as judged at its Kafka record

@@ -1,4 +1,4 @@
-"""Replay a sequence of messages under PRODUCT.md's rules, one message at a time, as the job would.
+"""Replay a sequence of messages under the rules of docs/contract.md §3, one message at a time, as the job would.
 
 Parsing and locating do not depend on what came before, so they run over the whole sequence
 at once (one vectorised region lookup); the watermark and the versions do, so they follow

@@ -24,7 +24,7 @@ class SentMessage(NamedTuple):
 
 
 class ExpectedRow(NamedTuple):
-    """One row of both result tables (PRODUCT.md section 4); ``hour`` is an aware UTC hour start."""
+    """One row of both result tables (docs/contract.md §4.1); ``hour`` is an aware UTC hour start."""
 
     hour: datetime
     region: str

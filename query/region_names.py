@@ -18,7 +18,7 @@ _BY_FOLDED = {folded(name): name for name in REGION_NAMES}
 
 
 def official_region(text: str) -> str:
-    """The official name (PRODUCT.md section 4) that ``text`` means, or ValueError with suggestions."""
+    """The official name (docs/contract.md §4.2) that ``text`` means, or ValueError with suggestions."""
     try:
         return _BY_FOLDED[folded(text)]
     except KeyError:

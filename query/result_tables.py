@@ -1,4 +1,4 @@
-"""Reads of the two result tables (PRODUCT.md section 4), one prepared statement per query shape."""
+"""Reads of the two result tables (docs/contract.md §4.1), one prepared statement per query shape."""
 
 from __future__ import annotations
 

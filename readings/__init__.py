@@ -1,4 +1,4 @@
-"""The reading contract (PRODUCT.md sections 1 and 2), shared by the ingestion and the Flink job."""
+"""The reading contract (docs/contract.md §1 and §2), shared by the ingestion and the Flink job."""
 
 from readings.model import Reading, Rejection
 from readings.parser import ReadingParser, parse_reading

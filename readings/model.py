@@ -13,7 +13,7 @@ from readings.reasons import Reason
 
 
 class Reading(NamedTuple):
-    """A reading that passed every rule of PRODUCT.md section 1 (region aside)."""
+    """A reading that passed every rule of docs/contract.md §1.2 (region aside)."""
 
     id: str
     event_time_ms: int  # UTC epoch milliseconds

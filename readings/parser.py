@@ -1,4 +1,4 @@
-"""Turn one message into a ``Reading`` or a ``Rejection``, by the rules of PRODUCT.md section 1.
+"""Turn one message into a ``Reading`` or a ``Rejection``, by the rules of docs/contract.md §1.2.
 
 Called for every message by the poller and by the Flink job, so the happy path does no more
 than one JSON decode, a handful of type checks and one timestamp parse.

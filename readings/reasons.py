@@ -1,4 +1,4 @@
-"""The reason codes of a rejection: the vocabulary of ``sensor.readings.rejected`` (PRODUCT.md 1, 2),
+"""The reason codes of a rejection: the vocabulary of ``sensor.readings.rejected`` (docs/contract.md §1.3),
 and how a detail quotes the input it is about."""
 
 from __future__ import annotations

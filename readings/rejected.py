@@ -1,4 +1,4 @@
-"""The Kafka record of ``sensor.readings.rejected`` (PRODUCT.md section 2), bounded by construction.
+"""The Kafka record of ``sensor.readings.rejected`` (docs/contract.md §2.3), bounded by construction.
 
 The rejected topic must take whatever we failed to read, and one record a producer or broker
 refuses stops the writer that holds it (the job restarts on it forever). So a record never

@@ -7,7 +7,7 @@
 #   scripts/stack.sh status                           one line per service (up/down, resident memory); exit 1 if any is down
 #
 # Jars come from scripts/bootstrap.sh (build/lib); data, logs and pids live under $IOT_VAR_DIR
-# (default var/). Ports are the defaults of PRODUCT.md; override with IOT_KAFKA_PORT,
+# (default var/). Ports are the defaults of docs/contract.md §6; override with IOT_KAFKA_PORT,
 # IOT_CASSANDRA_PORT and IOT_FLINK_PORT only together with the matching flink-conf and stack files.
 set -euo pipefail
 
@@ -142,8 +142,8 @@ flink_conf_dir="$VAR_DIR/flink/conf"
 
 render_flink_conf() {
   mkdir -p "$flink_conf_dir" "$VAR_DIR/flink/log" "$VAR_DIR/flink/pids" "$VAR_DIR/flink/checkpoints" "$VAR_DIR/flink/savepoints"
-  cp "$ROOT"/flink-conf/* "$flink_conf_dir/"
-  sed -e "s#@VAR_DIR@#$VAR_DIR#g" -e "s#@PYTHON@#$PYTHON#g" "$ROOT/flink-conf/config.yaml" >"$flink_conf_dir/config.yaml"
+  cp "$ROOT"/flink-conf/{*.properties,*.xml,masters,workers} "$flink_conf_dir/"
+  "$PYTHON" "$ROOT/flink-conf/render.py" local "$VAR_DIR" "$PYTHON" "$flink_conf_dir/config.yaml"
 }
 
 flink_env() { FLINK_CONF_DIR="$flink_conf_dir" FLINK_LOG_DIR="$VAR_DIR/flink/log" FLINK_PID_DIR="$VAR_DIR/flink/pids" "$@"; }

@@ -80,7 +80,6 @@ _NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "IOT_INGEST_MAX_BACKOFF_SECONDS": (0.01, MAX_DURATION_SECONDS),
     "IOT_JOB_PARALLELISM": (0, 32768),  # Flink's largest maximum parallelism
     "IOT_JOB_RESULT_LATENCY_MS": (1, MAX_DURATION_SECONDS * 1000),
-    "IOT_JOB_CHECKPOINT_INTERVAL_SECONDS": (1, MAX_DURATION_SECONDS),
 }
 
 
@@ -218,7 +217,7 @@ class FlinkSettings:
 
 @dataclass(frozen=True)
 class ReadingRules:
-    """The validation rules of PRODUCT.md section 1, shared by ingestion and the job."""
+    """The validation rules of docs/contract.md §1.2, shared by ingestion and the job."""
 
     timezone: str = "UTC"
     min_temperature: float = -90.0
@@ -258,7 +257,7 @@ class IngestSettings:
 
 @dataclass(frozen=True)
 class JobSettings:
-    """The streaming job's rules of PRODUCT.md section 3 and its operational knobs."""
+    """The streaming job's rules of docs/contract.md §3 and its operational knobs."""
 
     name: str = "iot-hourly-region-means"
     consumer_group: str = "iot-hourly-region-means"
@@ -269,7 +268,6 @@ class JobSettings:
     idle_partition_timeout_seconds: int = 30
     # How long results may wait before they are emitted: mini-batch latency of the aggregation.
     result_latency_ms: int = 1000
-    checkpoint_interval_seconds: int = 10
     # Cassandra writes are retried with backoff for this long, then the task fails and restarts.
     sink_retry_seconds: float = 30.0
     # Test-only fault injection: the UDF raises once when this file exists, then deletes it.

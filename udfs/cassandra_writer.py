@@ -58,7 +58,7 @@ class RetryPolicy:
 
 
 class HourlyMeansTables:
-    """The two tables of PRODUCT.md section 4, written together in one logged batch per change."""
+    """The two tables of docs/contract.md §4.1, written together in one logged batch per change."""
 
     def __init__(self, session, keyspace: str) -> None:
         from cassandra.query import BatchStatement, BatchType

@@ -532,47 +532,6 @@ def cassandra_problems(manifests: list[Manifest], compose_major: str) -> list[st
 
 # --- Flink -------------------------------------------------------------------------------------
 
-# Keys of flink-conf/config.yaml the FlinkDeployment leaves out on purpose, and why.
-FLINK_LOCAL_ONLY = {
-    "jobmanager.bind-host": "native Kubernetes binds the pod's address",
-    "jobmanager.rpc.address": "set by the operator",
-    "jobmanager.rpc.port": "set by the operator",
-    "taskmanager.bind-host": "native Kubernetes binds the pod's address",
-    "taskmanager.host": "each TaskManager advertises its pod's address",
-    "rest.address": "the operator's REST service",
-    "rest.bind-address": "the operator's REST service",
-    "rest.port": "the operator's REST service",
-    "env.log.dir": "logs go to the console",
-    "env.java.opts.jobmanager": "a crash report of the local stack's JVMs, kept in var/ (a pod's goes to its console)",
-    "env.java.opts.taskmanager": "a crash report of the local stack's JVMs, kept in var/ (a pod's goes to its console)",
-    "env.pid.dir": "one process per container",
-    "parallelism.default": "spec.job.parallelism",
-    "jobmanager.memory.process.size": "spec.jobManager.resource.memory",
-    "taskmanager.memory.process.size": "spec.taskManager.resource.memory",
-}
-# Keys that are there with another value on purpose.
-FLINK_REPLACED = {
-    "execution.checkpointing.dir": "object storage",
-    "execution.checkpointing.savepoint-dir": "object storage",
-    "python.executable": "the image's virtualenv",
-    "python.client.executable": "the image's virtualenv",
-}
-# Keys the cluster must set that the local stack leaves out: Flink's Prometheus reporter listens on
-# every interface (it takes no host), fine inside a pod, not on a developer's machine.
-FLINK_CLUSTER_REQUIRED = {
-    "metrics.reporter.prom.factory.class": "the Prometheus reporter monitoring.yaml scrapes",
-    "metrics.reporter.prom.port": "one Flink process per pod: one port",
-}
-# Keys only a cluster of several machines needs.
-FLINK_CLUSTER_ONLY = (
-    "high-availability.type",
-    "high-availability.storageDir",
-    "containerized.master.env.ENABLE_BUILT_IN_PLUGINS",
-    "containerized.taskmanager.env.ENABLE_BUILT_IN_PLUGINS",
-    "kubernetes.operator.",
-)
-
-
 def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in config.items():
@@ -583,31 +542,12 @@ def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def flink_value(value: Any) -> str:
-    """A YAML value as Flink reads it from its configuration text."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def flink_config_problems(deployment: Manifest, local_config: dict[str, Any]) -> list[str]:
-    """flinkConfiguration is flink-conf/config.yaml but for the documented differences, and sets
-    nothing else but what a cluster needs (a misspelt key is caught here: the CRD takes any)."""
+def flink_memory_problems(deployment: Manifest, local_config: dict[str, Any]) -> list[str]:
+    """The pods get the process sizes of flink-conf/config.yaml (flinkConfiguration itself is
+    rendered from flink-conf/ by flink-conf/render.py, tests/deploy/test_flink_conf_render.py)."""
     spec = deployment.doc["spec"]
-    conf = spec.get("flinkConfiguration") or {}
     local = flatten(local_config)
     problems = []
-    for key, value in local.items():
-        if key in FLINK_LOCAL_ONLY:
-            if key in conf:
-                problems.append(f"{deployment}: {key} is set, but {FLINK_LOCAL_ONLY[key]}")
-        elif key in FLINK_REPLACED:
-            if key not in conf:
-                problems.append(f"{deployment}: {key} is missing ({FLINK_REPLACED[key]})")
-        elif conf.get(key) != flink_value(value):
-            problems.append(f"{deployment}: {key} is {conf.get(key)!r}, flink-conf/config.yaml says {flink_value(value)!r}")
-    problems += [f"{deployment}: {key} is missing ({why})" for key, why in FLINK_CLUSTER_REQUIRED.items() if key not in conf]
-    for key in conf:
-        if key not in local and key not in FLINK_CLUSTER_REQUIRED and not key.startswith(FLINK_CLUSTER_ONLY):
-            problems.append(f"{deployment}: {key} is neither in flink-conf/config.yaml nor a cluster option")
     for role, key in (("jobManager", "jobmanager.memory.process.size"), ("taskManager", "taskmanager.memory.process.size")):
         memory = ((spec.get(role) or {}).get("resource") or {}).get("memory")
         if memory != local.get(key):

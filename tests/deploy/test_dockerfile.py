@@ -136,7 +136,7 @@ def test_build_context_holds_what_the_image_needs(ignore_patterns: list, pyproje
         "jvm/flink-connectors/pom.xml",
         "jvm/job-functions/pom.xml",
         "jvm/job-functions/src/main/java/fr/iot/temperature/versions/ReadingVersions.java",
-        "docker/flink/render_config.py",
+        "docker/flink/config.yaml",
         "geo/data/regions.geojson",
         *(f"{package}/__init__.py" for package in packages),
     ]
@@ -168,9 +168,7 @@ def test_dockerignore_matching_follows_docker_rules() -> None:
     assert not dockerfile.is_ignored("keep/special.pyc", patterns)
 
 
-def test_flink_configuration_is_rendered_into_the_image(stages: list[dockerfile.Stage]) -> None:
-    python, runtime = stages[2], stages[-1]
-    render = [item.arguments for item in python.instructions if "render_config.py" in item.arguments]
-    assert render and "flink-conf/config.yaml /opt/iot/build/flink-conf/config.yaml" in render[0]
-    conf = [item for item in dockerfile.copies(runtime) if item.destination == "/opt/flink/conf/config.yaml"]
-    assert conf and conf[0].sources == ("/opt/iot/build/flink-conf/config.yaml",) and conf[0].stage == "python"
+def test_the_rendered_flink_configuration_is_the_image_s(stages: list[dockerfile.Stage]) -> None:
+    """docker/flink/config.yaml is rendered from flink-conf/ (tests/deploy/test_flink_conf_render.py)."""
+    conf = [item for item in dockerfile.copies(stages[-1]) if item.destination == "/opt/flink/conf/config.yaml"]
+    assert conf and conf[0].sources == ("docker/flink/config.yaml",) and conf[0].stage is None

@@ -192,7 +192,6 @@ def submit_env(tmp_path: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
-        "FLINK_CHECKPOINTS_DIR": str(tmp_path / "checkpoints"),
         "FAKE_RUNNING_JOB": "",
     }
 
@@ -204,31 +203,13 @@ def run_submit(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def checkpoint(root: Path, job: str, number: int, age_seconds: int, complete: bool = True) -> Path:
-    folder = root / job / f"chk-{number}"
-    folder.mkdir(parents=True)
-    if complete:
-        (folder / "_metadata").write_bytes(b"x")
-        stamp = 1_700_000_000 - age_seconds
-        os.utime(folder / "_metadata", (stamp, stamp))
-    return folder
-
-
 def test_submit_leaves_a_running_job_alone(submit_env: dict[str, str]) -> None:
     output = run_submit({**submit_env, "FAKE_RUNNING_JOB": "a" * 32})
     assert "already running" in output and "iot-submit" not in output
 
 
-def test_submit_starts_afresh_without_checkpoints(submit_env: dict[str, str]) -> None:
+def test_submit_leaves_resuming_to_iot_submit(submit_env: dict[str, str]) -> None:
+    """One resume policy (jobs/checkpoints.py): the script passes where the flink-state volume is."""
     output = run_submit(submit_env, "--parallelism", "2").splitlines()[-1]
-    assert output == "iot-submit --job hourly --jobmanager jobmanager:8081 --conf-dir /opt/flink/conf --parallelism 2"
-
-
-def test_submit_resumes_from_the_newest_completed_checkpoint(submit_env: dict[str, str]) -> None:
-    root = Path(submit_env["FLINK_CHECKPOINTS_DIR"])
-    checkpoint(root, "old-job", 90, age_seconds=3600)
-    newest = checkpoint(root, "last-job", 7, age_seconds=60)
-    checkpoint(root, "last-job", 6, age_seconds=70)
-    checkpoint(root, "last-job", 8, age_seconds=0, complete=False)  # still being written
-    output = run_submit(submit_env).splitlines()[-1]
-    assert output.endswith(f"--conf-dir /opt/flink/conf --from-savepoint file://{newest}")
+    assert output == ("iot-submit --job hourly --jobmanager jobmanager:8081 --conf-dir /opt/flink/conf "
+                      "--var-dir /var/lib/iot --parallelism 2")

@@ -1,4 +1,4 @@
-"""A generated stream of sensor messages that exercises every rule of PRODUCT.md section 3.
+"""A generated stream of sensor messages that exercises every rule of docs/contract.md §3.
 
 Two phases: phase A covers seven hours of all 18 regions with out-of-order readings, exact
 duplicates, corrections (of the temperature, the hour and the region) and broken messages;

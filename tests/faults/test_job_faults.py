@@ -1,5 +1,5 @@
-"""Faults the job survives with exact results: PRODUCT.md "after a failure and restart, the final
-tables are exactly what an uninterrupted run would have written".
+"""Faults the job survives with exact results: docs/contract.md §3.7 "after a failure and a restart,
+the tables end exactly as an uninterrupted run would have left them".
 
 Each test streams the end-to-end dataset in segments, injects its fault between segments (after
 a completed checkpoint, so recovery really restores state), sends the late phase last, and ends

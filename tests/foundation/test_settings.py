@@ -138,7 +138,7 @@ def test_each_numeric_variable_takes_its_bounds(name: str) -> None:
         ("IOT_INGEST_POLL_INTERVAL_SECONDS", "0", "must be from 0.01 to 31622400"),
         ("IOT_INGEST_REQUEST_TIMEOUT_SECONDS", "-1", "must be from 0.01"),
         ("IOT_JOB_PARALLELISM", "99999999999", "must be from 0 to 32768"),
-        ("IOT_JOB_CHECKPOINT_INTERVAL_SECONDS", "0", "must be from 1"),
+        ("IOT_JOB_RESULT_LATENCY_MS", "0", "must be from 1"),
         ("IOT_RULES_MIN_TEMPERATURE", "nan", "must be a finite number"),
         ("IOT_KAFKA_BOOTSTRAP_SERVERS", "nonsense", "not host:port"),
         ("IOT_KAFKA_BOOTSTRAP_SERVERS", "a:1,,b:2", "not host:port"),

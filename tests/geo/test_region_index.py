@@ -13,7 +13,7 @@ from geo import REGION_NAMES, RegionIndex
 from geo.boundaries import read_boundaries
 from tests.geo.conftest import read_rows
 
-# PRODUCT.md section 4, spelled and ordered as there.
+# docs/contract.md §4.2, spelled and ordered as there.
 OFFICIAL_NAMES = (
     "Auvergne-Rhône-Alpes, Bourgogne-Franche-Comté, Bretagne, Centre-Val de Loire, Corse, "
     "Grand Est, Hauts-de-France, Île-de-France, Normandie, Nouvelle-Aquitaine, Occitanie, "

@@ -1,4 +1,4 @@
-"""The versions step (JVM, ``jvm/job-functions``): PRODUCT.md section 3's rules, then the step in a
+"""The versions step (JVM, ``jvm/job-functions``): docs/contract.md §3.4's rules, then the step in a
 local Flink, exactly as the job builds it (``versioned_contributions``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The oracle's rules (PRODUCT.md section 3), one rule per test, on real region boundaries."""
+"""The oracle's rules (docs/contract.md §3), one rule per test, on real region boundaries."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The ingestion is the real API client over loopback HTTP and the poller, into a fake Kafka; the
 job is the parse-and-locate UDF's batch function. Both use the real region index, so points at
 sea and swapped coordinates are judged by the official boundaries. Each kind must get the same
-verdict at every stage it reaches, in a rejected record that follows PRODUCT.md section 2, and
+verdict at every stage it reaches, in a rejected record that follows docs/contract.md §2.3, and
 never cost a good reading.
 """
 
@@ -133,7 +133,7 @@ def test_each_kind_gets_its_verdict_and_record_at_every_stage(entry: BadInput, r
 
 
 def assert_follows_the_contract(record: dict, stage: str, raw: bytes) -> None:
-    """PRODUCT.md section 2: reason, detail, stage, raw (the original text), rejected_at."""
+    """docs/contract.md §2.3: reason, detail, stage, raw (the original text), rejected_at."""
     assert set(record) == RECORD_FIELDS and record["stage"] == stage and record["detail"]
     assert record["rejected_at"] == utc_text(JUDGED_AT)
     text = raw.decode("utf-8", "backslashreplace")

@@ -1,4 +1,4 @@
-"""Every rule of PRODUCT.md section 1, each broken input with its reason code."""
+"""Every rule of docs/contract.md §1.2, each broken input with its reason code."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ package fr.iot.temperature.versions;
 import java.io.Serializable;
 
 /**
- * PRODUCT.md section 3: the last version of an id wins, unless it or the version it would
+ * docs/contract.md §3.4: the last version of an id wins, unless it or the version it would
  * replace is older than the watermark minus the allowed lateness.
  */
 public record VersionRules(long allowedLatenessMs, long retentionMs) implements Serializable {
