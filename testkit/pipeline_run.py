@@ -7,36 +7,23 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from infra.cassandra_session import connect
 from infra.provision import ensure_schema, ensure_topics
 from infra.topic_reader import read_partitions
 from jobs.running_job import wait_until_running
 from jobs.submit import JOBS, ROOT, flink_run_command, submit
 from oracle import SentMessage
+from results.reads import read_whole_tables
+from results.rows import ResultRow
+from results.session import connect
 from settings import Settings
-
-T = TypeVar("T")
-
-
-def wait_for(what: str, probe: Callable[[], T], done: Callable[[T], bool], timeout_s: float, every_s: float = 2.0) -> T:
-    """Poll ``probe`` until ``done`` holds; the last value explains a timeout."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = probe()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}; last: {value!r}"[:4000])
-        time.sleep(every_s)
+from testkit.waiting import wait_for
 
 
 @dataclass
@@ -139,15 +126,17 @@ class PipelineRun:
         consumer.close()
         return records
 
-    def table_rows(self) -> dict[str, list]:
-        session = connect(self.settings.cassandra, keyspace=self.settings.cassandra.keyspace)
+    def table_rows(self) -> dict[str, list[ResultRow]]:
+        """Every row of both results tables, by table name; a row at an hour no datetime holds fails."""
+        session = connect(self.settings.cassandra)
         try:
-            return {
-                table: list(session.execute(f"SELECT * FROM {table}"))
-                for table in ("region_hourly_temperature", "region_temperature_history")
-            }
+            whole = read_whole_tables(session, self.settings.cassandra.keyspace)
         finally:
             session.cluster.shutdown()
+        unshowable = {table: hours for table, hours in whole.unshowable_hours.items() if hours}
+        if unshowable:
+            raise AssertionError(f"rows at hours outside the years 1 to 9999 (epoch ms): {unshowable}"[:4000])
+        return whole.rows
 
     def drop(self) -> None:
         session = connect(self.settings.cassandra)
