@@ -10,8 +10,8 @@ import pytest
 from settings import CassandraSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-OUR_CODE = ("settings", "readings", "geo", "ingest", "jobs", "udfs", "oracle", "query", "reconcile", "infra", "benchmarks",
-            "scripts", "tests")
+OUR_CODE = ("settings", "readings", "results", "geo", "ingest", "jobs", "udfs", "oracle", "query", "reconcile", "infra",
+            "testkit", "benchmarks", "scripts", "tests")
 
 
 def python_files() -> list[Path]:
