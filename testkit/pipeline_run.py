@@ -25,6 +25,8 @@ from results.session import connect
 from settings import Settings
 from testkit.waiting import wait_for
 
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+
 
 @dataclass
 class PipelineRun:
@@ -54,14 +56,16 @@ class PipelineRun:
         return run
 
     def submit(self, parallelism: int = 1, savepoint: str | None = None, job: Path = JOBS["hourly"],
-               **overrides: str) -> str:
-        """``flink run`` of ``job`` with this run's settings (and ``overrides``); waits until every task runs.
+               workers_python: Path = VENV_PYTHON, **overrides: str) -> str:
+        """``flink run`` of ``job`` with this run's settings (and ``overrides``), its Python workers
+        on ``workers_python`` (the client on the project's venv); waits until every task runs.
 
         ``jobs.running_job.NotRunning`` as soon as the job cannot run (e.g. another job holds the
         slots), rather than a run that counts nothing while its job waits.
         """
         env = {**self.env, **overrides}
-        command = flink_run_command(job, "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism, savepoint)
+        command = flink_run_command(job, "127.0.0.1:8081", str(workers_python), parallelism, savepoint,
+                                    client_python=str(VENV_PYTHON))
         self.job_id = submit(command, ROOT / "var" / "flink" / "conf", env)
         wait_until_running(self.settings.flink.rest_url, self.job_id, timeout_s=120)
         return self.job_id
