@@ -20,12 +20,12 @@ import time
 import numpy as np
 
 from geo import RegionIndex
-from infra.pipeline_run import PipelineRun
 from ingest.clock import Clock
 from ingest.kafka_clients import make_client
 from ingest.producer import Record, ReliableProducer
 from ingest.sensor_simulator import SensorSimulator
 from readings.parser import epoch_ms_of
+from testkit.pipeline_run import PipelineRun
 
 
 def send_steadily(run: PipelineRun, rate: float, seconds: float, acked: list[tuple[float, int]]) -> None:

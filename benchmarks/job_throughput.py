@@ -26,11 +26,11 @@ from datetime import datetime, timedelta, timezone
 
 from jvm_profile import record, summary  # beside this script
 from process_cpu import cpu_seconds_by_role, spent_since
-from infra.pipeline_run import PipelineRun
 from ingest.loadgen import LoadJob, run_load
 from jobs.running_job import NotRunning
 from jobs.submit import JOBS, ROOT
 from readings.parser import epoch_ms_of
+from testkit.pipeline_run import PipelineRun
 
 FLOOR = "plain Flink SQL floor"
 VARIANTS = {

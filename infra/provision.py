@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-from importlib import resources
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 
-from infra.cassandra_session import checked_identifier, connect
+from results.schema import schema_statements
+from results.session import connect
 from settings import CassandraSettings, KafkaSettings, Settings, configure_logging
 
 log = logging.getLogger("iot-provision")
-
-
-def schema_statements(settings: CassandraSettings) -> list[str]:
-    """The CQL statements of ``schema.cql`` for the configured keyspace."""
-    text = resources.files("infra").joinpath("schema.cql").read_text(encoding="utf-8")
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    filled = body.format(
-        keyspace=checked_identifier(settings.keyspace),
-        replication_factor=int(settings.replication_factor),
-    )
-    return [statement.strip() for statement in filled.split(";") if statement.strip()]
 
 
 def ensure_schema(settings: CassandraSettings) -> None:

@@ -48,7 +48,7 @@ def kafka_up(settings: Settings) -> bool:
 
 
 def cassandra_up(settings: Settings) -> bool:
-    from infra.cassandra_session import connect
+    from results.session import connect
 
     if not port_open(settings.cassandra.host, settings.cassandra.port):
         return False

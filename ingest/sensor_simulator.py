@@ -18,8 +18,8 @@ import numpy as np
 
 from readings import Reason
 from readings.timestamps import zone_of
+from results.hours import HOUR_MS
 
-HOUR_MS = 3_600_000
 MINUTE_MS = 60_000
 
 # Mean annual temperature, half the July-January swing (negative south of the equator) and

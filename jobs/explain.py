@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
+from results.hours import HOUR_MS, hour_of
+
 SHOW_CHOICES = ("tasks", "mermaid", "operators", "sql")
 
 
@@ -184,16 +186,11 @@ def explain_plan(parallelism: int, show: Iterable[str]) -> str:
 
 # ---------------------------------------------------------------------- the worked correction
 
-HOUR_MS = 3_600_000
 RENNES = (48.11, -1.68)
 
 
 def utc_ms(text: str) -> int:
     return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp() * 1000)
-
-
-def hour_text(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%H:%M")
 
 
 @dataclass(frozen=True)
@@ -239,7 +236,7 @@ def kind_name(kind) -> str:
 def row_text(kind, values: tuple) -> str:
     hour_ms, region, *rest = values
     shown = ", ".join("null" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in rest)
-    return f"{kind_name(kind)} ({hour_text(hour_ms)}, {region}, {shown})"
+    return f"{kind_name(kind)} ({hour_of(hour_ms):%H:%M}, {region}, {shown})"
 
 
 def result_row(kind, values: tuple):
@@ -430,7 +427,7 @@ def correction_report(
     lines += ["", "rows in Cassandra afterwards (both tables):"]
     for (hour, region), (mean, count, three_before) in sorted(upserted(changelogs["means"]).items()):
         shown = "null" if three_before is None else f"{three_before:g}"
-        lines.append(f"  {hour_text(hour)} {region}: mean {mean:g}, readings {count}, 3h before {shown}")
+        lines.append(f"  {hour_of(hour):%H:%M} {region}: mean {mean:g}, readings {count}, 3h before {shown}")
     return "\n".join(lines)
 
 

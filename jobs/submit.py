@@ -1,7 +1,8 @@
 """``iot-submit``: submit one of our PyFlink jobs with ``flink run`` to a session cluster.
 
-It ships our Python packages (``-pyfs``) and the Kafka connector jar (``-j``), so the same
-command works for the local cluster and for any cluster reachable at ``--jobmanager``. It
+It ships the packages of ours the job imports (``-pyfs``, ``jobs.shipped_code``) and the Kafka
+connector jar (``-j``), so the same command works for the local cluster and for any cluster
+reachable at ``--jobmanager``, with nothing of ours installed beside its Python workers. It
 prints the job's id, then waits (``--start-timeout``, 60 s) until every task of the job runs.
 
 Exit status: 0 submitted and running; 1 Flink unreachable, the job of that name already
@@ -25,12 +26,12 @@ from urllib.parse import urlsplit
 
 from jobs.checkpoints import SubmissionLog, newest_checkpoint
 from jobs.running_job import NotRunning, running_job_id, wait_until_running
+from jobs.shipped_code import shipped_packages
 from settings import Settings, values
 from settings.command_line import OneLineParser, UsageError, address, real_number, reports_usage_errors, whole_number
 
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = {"hourly": ROOT / "jobs" / "hourly_region_means.py", "smoke": ROOT / "jobs" / "kafka_smoke.py"}
-SHIPPED_PACKAGES = ("settings", "readings", "geo", "udfs", "jobs")
 _JOB_ID = re.compile(r"JobID ([0-9a-f]{32})")
 EXIT_NOT_RUNNING = 3
 
@@ -64,13 +65,15 @@ def flink_run_command(
     savepoint: str | None = None,
     job_args: list[str] | None = None,
     flink_options: Mapping[str, str] | None = None,
+    client_python: str | None = None,
 ) -> list[str]:
     """The ``flink run`` argument list (no shell: nothing here is interpreted by one).
 
+    ``python`` runs the Python workers, ``client_python`` (default: the same) builds the job's graph.
     ``flink_options`` override keys of the cluster's configuration for this job only (``-D``),
     the way Flink itself layers its settings: the tests checkpoint more often that way.
     """
-    shipped = [str(ROOT / name) for name in SHIPPED_PACKAGES if (ROOT / name).is_dir()]
+    shipped = [str(path) for path in shipped_packages(job)]
     command = [
         str(flink_home() / "bin" / "flink"), "run", "--detached",
         "--jobmanager", jobmanager,
@@ -79,7 +82,7 @@ def flink_run_command(
         *[option for url in connector_classpath() for option in ("--classpath", url)],
         "--pyFiles", ",".join(shipped),
         "--pyExecutable", python,
-        "--pyClientExecutable", python,
+        "--pyClientExecutable", client_python or python,
     ]  # fmt: skip
     if parallelism:
         command += ["--parallelism", str(parallelism)]

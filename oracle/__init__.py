@@ -33,10 +33,9 @@ checkpointed state, so its verdicts do not depend on timing, restarts or replays
 
 from oracle.expected_outcome import expected_outcome
 from oracle.outcome import ExpectedLate, ExpectedOutcome, ExpectedRow, SentMessage
-from oracle.table_diff import RESULT_TABLES, diff_tables
+from oracle.table_diff import diff_tables
 
 __all__ = [
-    "RESULT_TABLES",
     "ExpectedLate",
     "ExpectedOutcome",
     "ExpectedRow",

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
 from typing import Iterable, NamedTuple
 
 import pandas as pd
 
 from oracle.outcome import ExpectedRow
-
-HOUR_MS = 3_600_000
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+from results.hours import HOUR_MS, hour_of
 
 
 class Winner(NamedTuple):
@@ -45,7 +42,7 @@ def hourly_means(winners: Iterable[Winner]) -> tuple[ExpectedRow, ...]:
     rows = means.merge(three_hours_later, on=["hour_ms", "region"], how="left")
     return tuple(
         ExpectedRow(
-            EPOCH + timedelta(milliseconds=int(hour_ms)),
+            hour_of(int(hour_ms)),
             region,
             float(mean),
             int(count),

@@ -6,37 +6,19 @@ An empty list means both tables hold exactly the expected rows; tests ``assert n
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
-from typing import Iterable, Mapping, Protocol
+from datetime import datetime
+from typing import Iterable, Mapping
 
 from oracle.outcome import ExpectedOutcome, ExpectedRow
+from results.hours import as_utc
+from results.rows import ResultRow
+from results.tables import RESULT_TABLES
 
-RESULT_TABLES = ("region_hourly_temperature", "region_temperature_history")
 # Flink's AVG adds and retracts doubles one by one; the oracle's mean is exact.
 MEAN_TOLERANCE = 1e-9
 
 
-class ResultRow(Protocol):
-    """A row of either result table, as cassandra-driver returns it (``hour`` naive UTC) or aware."""
-
-    @property
-    def hour(self) -> datetime: ...
-    @property
-    def region(self) -> str: ...
-    @property
-    def mean_temperature(self) -> float: ...
-    @property
-    def readings(self) -> int: ...
-    @property
-    def mean_temperature_3h_before(self) -> float | None: ...
-
-
 Key = tuple[datetime, str]
-
-
-def as_utc(moment: datetime) -> datetime:
-    """cassandra-driver returns ``timestamp`` columns as naive UTC datetimes."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def diff_tables(expected: ExpectedOutcome, tables: Mapping[str, Iterable[ResultRow]]) -> list[str]:

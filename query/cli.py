@@ -21,21 +21,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from cassandra import DriverException
-from cassandra.cluster import NoHostAvailable
-
-from infra.cassandra_session import connect
-from query.hours import hour_text, parse_hour
+from query.hours import parse_hour
 from query.region_names import official_region
-from query.result_tables import ResultTables
 from query.text_tables import history_table, hour_table
+from results.hours import hour_text
+from results.reads import ResultTables
+from results.session import CASSANDRA_ERRORS, connect
 from settings import Settings, values
 from settings.command_line import OneLineParser, output_file, reports_usage_errors, whole_number
 
 DEFAULT_LAST_HOURS = 24
-# What the driver raises when no node answers (NoHostAvailable), one is too slow
-# (OperationTimedOut) or the schema is missing (InvalidRequest): the last two are DriverExceptions.
-CASSANDRA_ERRORS = (NoHostAvailable, DriverException)
 
 
 @dataclass(frozen=True)
@@ -94,7 +89,7 @@ def answer(asked: Question, tables: ResultTables, out: TextIO, err: TextIO) -> i
         print("no rows in the results tables", file=err)
         return 0
     rows = tables.hour(hour)
-    print(hour_table(hour, rows) if rows else f"no rows for hour {hour_text(hour)}", file=out if rows else err)
+    print(hour_table(hour, rows) if rows else f"no rows for hour {hour_text(hour)} UTC", file=out if rows else err)
     if asked.map is not None:
         from query.france_map import draw_hour_map  # matplotlib and the boundaries load only for a map
 
@@ -103,7 +98,7 @@ def answer(asked: Question, tables: ResultTables, out: TextIO, err: TextIO) -> i
         except OSError as error:  # the folder was checked before the query; the disk may still be full
             print(f"iot-query: cannot write the map to {values.shown(str(asked.map))}: {error.strerror or error}", file=err)
             return 1
-        print(f"map of {hour_text(hour)} written to {asked.map}", file=err)
+        print(f"map of {hour_text(hour)} UTC written to {asked.map}", file=err)
     return 0
 
 

@@ -24,7 +24,8 @@ from shapely.ops import polylabel
 from shapely.geometry import MultiPolygon
 
 from geo import REGION_NAMES, RegionIndex
-from query.result_tables import ResultRow
+from results.hours import hour_text
+from results.rows import ResultRow
 
 OVERSEAS = ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte")
 METROPOLITAN = tuple(name for name in REGION_NAMES if name not in OVERSEAS)
@@ -90,7 +91,7 @@ def draw_hour_map(hour: datetime, rows: Sequence[ResultRow], path: Path, regions
     figure = Figure(figsize=(13, 10), dpi=110, layout=None)
     readings = sum(row.readings for row in rows)
     end = f"{(hour.hour + 1) % 24:02d}:00"  # not hour + 1 h: that overflows for the last hour of year 9999
-    figure.suptitle(f"Mean temperature by region, {hour:%Y-%m-%d %H:%M}–{end} UTC", fontsize=16, y=0.97)
+    figure.suptitle(f"Mean temperature by region, {hour_text(hour)}–{end} UTC", fontsize=16, y=0.97)
     figure.text(0.5, 0.925, f"{readings} readings in {len(means)} of {len(REGION_NAMES)} regions; grey: no data",
                 ha="center", fontsize=11, color="#333333")  # fmt: skip
     draw_regions(figure.add_axes((0.02, 0.1, 0.72, 0.8)), METROPOLITAN, regions, means, scale, labelled=True)

@@ -1,4 +1,4 @@
-"""The hour a person asks for, and how an hour is shown: UTC hour starts, like the tables' partition key."""
+"""The hour a person asks for: a UTC hour start, like the tables' partition key (shown by ``results.hours``)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,3 @@ def parse_hour(text: str) -> datetime:
         raise ValueError(f"{text!r} is not the start of an hour: hours are [HH:00, HH+1:00) in UTC")
     return moment
 
-
-def hour_text(hour: datetime) -> str:
-    """``2019-04-28 04:00 UTC``."""
-    return f"{hour.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"

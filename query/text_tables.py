@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
-from query.hours import hour_text
 from query.region_names import folded
-from query.result_tables import ResultRow
+from results.hours import hour_text
+from results.rows import ResultRow
 
 HOUR_COLUMNS = ("Region", "MeanTemperature", "Temperature3HoursAgo", "Readings")
 HISTORY_COLUMNS = ("Hour (UTC)", "MeanTemperature", "Temperature3HoursAgo", "Readings")
@@ -36,10 +36,10 @@ def values(row: ResultRow) -> list[str]:
 def hour_table(hour: datetime, rows: Sequence[ResultRow]) -> str:
     """The brief's table for one hour, regions in alphabetical order (Île-de-France among the I's)."""
     ordered = sorted(rows, key=lambda row: folded(row.region))
-    return f"Mean temperature by region, {hour_text(hour)}\n\n" + aligned(HOUR_COLUMNS, [[row.region, *values(row)] for row in ordered])
+    return f"Mean temperature by region, {hour_text(hour)} UTC\n\n" + aligned(HOUR_COLUMNS, [[row.region, *values(row)] for row in ordered])
 
 
 def history_table(region: str, rows: Sequence[ResultRow]) -> str:
     """One region's hours, newest first, as the history table returns them."""
-    lines = [[f"{row.hour:%Y-%m-%d %H:%M}", *values(row)] for row in rows]
+    lines = [[hour_text(row.hour), *values(row)] for row in rows]
     return f"{region}, the {len(rows)} most recent hours with readings\n\n" + aligned(HISTORY_COLUMNS, lines)

@@ -21,19 +21,20 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from geo import RegionIndex
-from oracle import RESULT_TABLES, SentMessage
+from oracle import SentMessage
 from oracle.expected_outcome import Located, parse_and_locate
-from oracle.table_diff import ResultRow, as_utc
 from readings import Rejection
 from readings.regions import RegionLookup
-from readings.timestamps import EPOCH, InvalidTimestamp, epoch_ms
+from readings.timestamps import InvalidTimestamp, epoch_ms
+from results.hours import as_utc, hour_of
+from results.rows import ResultRow
+from results.tables import RESULT_TABLES
 from settings import ReadingRules
 
-HOUR_MS = 3_600_000
 ByHour = defaultdict[datetime, Counter[str]]  # a count per region, per UTC hour start
 NAMES_SHOWN = 5  # ids listed in a problem before "..."
 
@@ -204,10 +205,6 @@ def late_versions(records: Iterable[Mapping[str, Any]]) -> tuple[Counter[Version
         except (KeyError, TypeError, ValueError, InvalidTimestamp):
             unreadable += 1
     return versions, unreadable
-
-
-def hour_of(event_ms: int) -> datetime:
-    return EPOCH + timedelta(milliseconds=event_ms - event_ms % HOUR_MS)
 
 
 def table_counts(rows: Iterable[ResultRow]) -> ByHour:

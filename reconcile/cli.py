@@ -23,12 +23,11 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 
-from infra.cassandra_session import checked_identifier
 from query.hours import parse_hour
 from reconcile.report import report_json, report_text
 from reconcile.sources import Unreadable, reconcile_run
 from settings import Settings, configure_logging
-from settings.command_line import OneLineParser, reports_usage_errors, topic_name
+from settings.command_line import OneLineParser, keyspace_name, reports_usage_errors, topic_name
 
 
 def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, datetime | None, bool]:
@@ -38,13 +37,12 @@ def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, dat
     parser.add_argument("--readings-topic", type=topic_name, default=kafka.readings_topic, help="default: %(default)s")
     parser.add_argument("--rejected-topic", type=topic_name, default=kafka.rejected_topic, help="default: %(default)s")
     parser.add_argument("--late-topic", type=topic_name, default=kafka.late_topic, help="default: %(default)s")
-    parser.add_argument("--keyspace", default=cassandra.keyspace, help="default: %(default)s")
+    parser.add_argument("--keyspace", type=keyspace_name, default=cassandra.keyspace, help="default: %(default)s")
     parser.add_argument("--hour", help="only this UTC hour, 'YYYY-MM-DD HH' (ISO-8601 accepted)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
     try:
         hour = parse_hour(args.hour) if args.hour is not None else None
-        keyspace = checked_identifier(args.keyspace)
     except ValueError as error:
         parser.error(str(error))
     chosen = replace(
@@ -52,7 +50,7 @@ def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, dat
         kafka=replace(
             kafka, readings_topic=args.readings_topic, rejected_topic=args.rejected_topic, late_topic=args.late_topic
         ),
-        cassandra=replace(cassandra, keyspace=keyspace),
+        cassandra=replace(cassandra, keyspace=args.keyspace),
     )
     return chosen, hour, args.json
 

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
 from typing import Mapping
 
 from query.text_tables import aligned
 from reconcile.accounting import HourAccount, Reconciliation
+from results.hours import hour_text
 
 HOUR_COLUMNS = (
     "Hour (UTC)", "Messages", "Rejected", "Superseded", "Late", "Winners", "Hourly table", "History table", "Balanced",
 )  # fmt: skip
 REJECTION_COLUMNS = ("Reason", "Readings topic", "Job records", "Ingest records")
-
-
-def hour_text(hour: datetime) -> str:
-    return f"{hour:%Y-%m-%d %H:%M}"
 
 
 def verdict(balanced: bool) -> str:

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import Any
 
 from kafka.errors import KafkaError
 
-from infra.cassandra_session import checked_identifier, connect
 from infra.topic_reader import MissingTopic, read_partitions
-from oracle import RESULT_TABLES, SentMessage
-from query.cli import CASSANDRA_ERRORS
-from query.result_tables import ResultRow
+from oracle import SentMessage
 from readings.regions import RegionLookup
-from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, utc_text_of_ms
+from readings.timestamps import utc_text_of_ms
 from reconcile.accounting import Reconciliation, reconcile
+from results.reads import WholeTables, read_whole_tables
+from results.rows import ResultRow
+from results.session import CASSANDRA_ERRORS, connect
 from settings import CassandraSettings, KafkaSettings, Settings
 
 KAFKA_ERRORS = (KafkaError, MissingTopic, TimeoutError)
-# Hours read as epoch milliseconds: the driver raises OverflowError on a timestamp outside the
-# years 1 to 9999, which a job wrote before event times had an accepted range.
-COLUMNS = "toUnixTimestamp(hour), region, mean_temperature, readings, mean_temperature_3h_before"
 
 
 class Unreadable(RuntimeError):
@@ -63,32 +59,13 @@ def read_dead_letters(kafka: KafkaSettings, topic: str) -> list[dict[str, Any]]:
     return [json_object(record.value) for records in read_partitions(kafka, topic) for record in records]
 
 
-def read_tables(cassandra: CassandraSettings) -> tuple[dict[str, list[ResultRow]], dict[str, list[int]]]:
-    """Every row of both result tables (a full scan, paged by the driver: 18 rows per hour), and
-    apart, the hours (epoch ms) of the rows outside the years 1 to 9999."""
-    keyspace = checked_identifier(cassandra.keyspace)
+def read_tables(cassandra: CassandraSettings) -> WholeTables:
+    """Every row of both result tables, and apart the hours no datetime holds."""
     session = connect(cassandra)
-    tables: dict[str, list[ResultRow]] = {}
-    unshowable: dict[str, list[int]] = {}
     try:
-        for table in RESULT_TABLES:
-            rows = session.execute(session.prepare(f"SELECT {COLUMNS} FROM {keyspace}.{table}"))
-            tables[table], unshowable[table] = split_hours(rows)
+        return read_whole_tables(session, cassandra.keyspace)
     finally:
         session.cluster.shutdown()
-    return tables, unshowable
-
-
-def split_hours(rows: Any) -> tuple[list[ResultRow], list[int]]:
-    """Rows whose hour (epoch ms) is a datetime as ``ResultRow``; the other hours apart."""
-    shown: list[ResultRow] = []
-    apart: list[int] = []
-    for hour_ms, region, mean, readings, before in rows:
-        if FIRST_MS <= hour_ms <= LAST_MS:
-            shown.append(ResultRow(EPOCH + timedelta(milliseconds=hour_ms), region, mean, readings, before, None))
-        else:
-            apart.append(hour_ms)
-    return shown, apart
 
 
 def read_run(settings: Settings) -> RunRecords:

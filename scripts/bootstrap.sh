@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the project needs from nothing, and again only what changed:
 #   - .venv with our package and its test/benchmark extras (pip, from pyproject.toml)
+#   - build/bare-python: Flink's Python and only the libraries the job imports at run time (the
+#     requirements of pyproject.toml that jobs/shipped_code.py names), not our package: the
+#     interpreter of the Python workers in the test that the job ships all the code it needs
 #   - the JVM pieces (Flink Kafka connector, Kafka broker, Cassandra) into build/lib (mvn, jvm/),
 #     and the job's own JVM functions compiled from jvm/job-functions
 # Each step is skipped while the file it comes from is unchanged (stamps hold their sha256).
@@ -45,6 +48,19 @@ if fresh python pyproject.toml; then
   done_step python
 else
   log "Python packages up to date"
+fi
+
+mkdir -p build
+.venv/bin/python -m jobs.shipped_code requirements jobs/hourly_region_means.py >build/bare-python-requirements.txt
+if fresh bare-python build/bare-python-requirements.txt || [[ ! -x build/bare-python/bin/python ]]; then
+  log "creating build/bare-python: Flink and the job's libraries, without our package (first time: about 2 minutes)"
+  rm -rf build/bare-python
+  "$PYTHON_BIN" -m venv build/bare-python
+  build/bare-python/bin/python -m pip install -q --upgrade pip wheel setuptools
+  build/bare-python/bin/python -m pip install -q -r build/bare-python-requirements.txt
+  [[ -f "$STAMPS/bare-python.pending" ]] && done_step bare-python
+else
+  log "build/bare-python up to date"
 fi
 
 if fresh jvm jvm/pom.xml jvm/*/pom.xml $(find jvm -name "*.java" | sort) || [[ ! -d build/lib ]]; then

@@ -146,7 +146,9 @@ render_flink_conf() {
   "$PYTHON" "$ROOT/flink-conf/render.py" local "$VAR_DIR" "$PYTHON" "$flink_conf_dir/config.yaml"
 }
 
-flink_env() { FLINK_CONF_DIR="$flink_conf_dir" FLINK_LOG_DIR="$VAR_DIR/flink/log" FLINK_PID_DIR="$VAR_DIR/flink/pids" "$@"; }
+# Flink runs outside the checkout and without PYTHONPATH, as on any cluster: its Python workers
+# (`python -m`, so their folder is on sys.path) then find our code only where the job ships it.
+flink_env() { (cd "$VAR_DIR/flink" && env -u PYTHONPATH FLINK_CONF_DIR="$flink_conf_dir" FLINK_LOG_DIR="$VAR_DIR/flink/log" FLINK_PID_DIR="$VAR_DIR/flink/pids" "$@"); }
 
 flink_healthy() { "$PYTHON" -m infra.status --quiet flink; }
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Mapping, get_type_hints
 
@@ -123,6 +122,7 @@ _TEXT_CHECKS: dict[str, Callable[[str], Any]] = {
     "IOT_KAFKA_LATE_TOPIC": values.topic_name,
     "IOT_KAFKA_SASL_MECHANISM": _sasl_mechanism,
     "IOT_CASSANDRA_HOST": values.host,
+    "IOT_CASSANDRA_KEYSPACE": values.keyspace_name,
     "IOT_FLINK_REST_URL": values.http_url,
     "IOT_RULES_TIMEZONE": values.time_zone,
     "IOT_SENSOR_API_URL": values.http_url,
@@ -204,10 +204,10 @@ class CassandraSettings:
     password: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        # The keyspace is the one name put into CQL text (bind markers cannot name a keyspace).
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,47}", self.keyspace):
-            raise ValueError(f"IOT_CASSANDRA_KEYSPACE {self.keyspace!r} is not a Cassandra name: "
-                             "a letter, then up to 47 letters, digits or underscores")
+        try:
+            values.keyspace_name(self.keyspace)
+        except ValueError as error:
+            raise ValueError(f"IOT_CASSANDRA_KEYSPACE={values.shown(self.keyspace)}: {error}") from None
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,4 @@ def output_file(text: str) -> Path:
 
 host = checked(values.host, "host")
 topic_name = checked(values.topic_name, "topic")
+keyspace_name = checked(values.keyspace_name, "keyspace")

@@ -23,6 +23,8 @@ _HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?",
 _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
 # Kafka's own rule (org.apache.kafka.common.internals.Topic): 1 to 249 of these, not "." or "..".
 _TOPIC = re.compile(r"[A-Za-z0-9._-]{1,249}", re.ASCII)
+# Lowercase only: Cassandra folds an unquoted name to lowercase, and the driver quotes one that is not.
+_KEYSPACE = re.compile(r"[a-z][a-z0-9_]{0,47}", re.ASCII)
 
 
 def one_line(text: str, limit: int = 1000) -> str:
@@ -122,6 +124,13 @@ def http_url(text: str) -> str:
 def topic_name(text: str) -> str:
     if not _TOPIC.fullmatch(text) or text in (".", ".."):
         raise ValueError("not a Kafka topic name: 1 to 249 letters, digits, '.', '_' or '-'")
+    return text
+
+
+def keyspace_name(text: str) -> str:
+    """A keyspace name safe to put in CQL text: bind markers cannot name a keyspace."""
+    if not _KEYSPACE.fullmatch(text):
+        raise ValueError("not a Cassandra keyspace name: a lowercase letter, then up to 47 lowercase letters, digits or underscores")
     return text
 
 

@@ -16,8 +16,8 @@ from typing import Iterator
 
 import pytest
 
-from infra.pipeline_run import PipelineRun
 from settings import Settings
+from testkit.pipeline_run import PipelineRun
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK = ROOT / "scripts" / "stack.sh"

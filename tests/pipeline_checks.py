@@ -9,9 +9,10 @@ import json
 from collections import Counter
 from typing import Callable
 
-from infra.pipeline_run import PipelineRun, wait_for
 from oracle import ExpectedOutcome, SentMessage, diff_tables, expected_outcome
 from reconcile.sources import reconcile_run
+from testkit.pipeline_run import PipelineRun
+from testkit.waiting import wait_for
 
 # The oracle never forgets an id; the job forgets one lateness + out-of-orderness after its event
 # time unless told otherwise, and the datasets correct readings older than that.

@@ -11,27 +11,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from pyflink.common import Row, RowKind, Types
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext
 
+from results.hours import hour_of
+from results.writes import HourlyMeansTables
 from settings import CassandraSettings
 
 log = logging.getLogger(__name__)
-
-UPSERT_BY_HOUR = (
-    "INSERT INTO {ks}.region_hourly_temperature "
-    "(hour, region, mean_temperature, readings, mean_temperature_3h_before, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
-)
-UPSERT_BY_REGION = (
-    "INSERT INTO {ks}.region_temperature_history "
-    "(region, hour, mean_temperature, readings, mean_temperature_3h_before, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
-)
-DELETE_BY_HOUR = "DELETE FROM {ks}.region_hourly_temperature WHERE hour = ? AND region = ?"
-DELETE_BY_REGION = "DELETE FROM {ks}.region_temperature_history WHERE region = ? AND hour = ?"
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -55,35 +44,6 @@ class RetryPolicy:
                 on_retry(error)
                 sleep(delay)
                 delay = min(delay * 2, self.max_delay_s)
-
-
-class HourlyMeansTables:
-    """The two tables of docs/contract.md §4.1, written together in one logged batch per change."""
-
-    def __init__(self, session, keyspace: str) -> None:
-        from cassandra.query import BatchStatement, BatchType
-
-        self._session = session
-        self._batch = lambda: BatchStatement(batch_type=BatchType.LOGGED)
-        self._upserts = [session.prepare(text.format(ks=keyspace)) for text in (UPSERT_BY_HOUR, UPSERT_BY_REGION)]
-        self._deletes = [session.prepare(text.format(ks=keyspace)) for text in (DELETE_BY_HOUR, DELETE_BY_REGION)]
-
-    def upsert(self, hour: datetime, region: str, mean: float, readings: int, mean_3h_before: float | None) -> None:
-        now = datetime.now(timezone.utc)
-        batch = self._batch()
-        batch.add(self._upserts[0], (hour, region, mean, readings, mean_3h_before, now))
-        batch.add(self._upserts[1], (region, hour, mean, readings, mean_3h_before, now))
-        self._session.execute(batch)
-
-    def delete(self, hour: datetime, region: str) -> None:
-        batch = self._batch()
-        batch.add(self._deletes[0], (hour, region))
-        batch.add(self._deletes[1], (region, hour))
-        self._session.execute(batch)
-
-
-def hour_of(hour_ms: int) -> datetime:
-    return datetime.fromtimestamp(hour_ms / 1000, tz=timezone.utc)
 
 
 def has_row(row: Row) -> bool:
@@ -152,7 +112,7 @@ class CassandraResultWriter(KeyedProcessFunction):
     def open(self, runtime_context: RuntimeContext) -> None:
         from pyflink.datastream.state import ValueStateDescriptor
 
-        from infra.cassandra_session import connect
+        from results.session import connect
 
         self.session = connect(self.cassandra)
         self.tables = HourlyMeansTables(self.session, self.cassandra.keyspace)

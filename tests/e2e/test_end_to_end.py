@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 import pytest
 
-from infra.pipeline_run import PipelineRun
 from oracle import expected_outcome
+from testkit.pipeline_run import PipelineRun
 from tests.e2e.dataset import build
 from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_exact, assert_tables_reach
 

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from geo import RegionIndex
-from infra.pipeline_run import PipelineRun, wait_for
 from ingest.mock_api import MockApiConfig, MockSensorApi, ServedResponse
 from ingest.poller import EXIT_OK
 from ingest.sensor_simulator import FaultMix
+from testkit.pipeline_run import PipelineRun
+from testkit.waiting import wait_for
 from tests.conftest import stack_command
 from tests.ingest.served import actual_topics, expected_topics
 from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact

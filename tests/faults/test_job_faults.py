@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from infra.pipeline_run import PipelineRun, wait_for
 from infra.provision import ensure_topics
 from oracle import SentMessage, expected_outcome
 from settings import Settings
+from testkit.pipeline_run import PipelineRun
+from testkit.waiting import wait_for
 from tests.conftest import stack_command
 from tests.e2e.dataset import HOUR, Dataset, build, reading
 from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact

@@ -18,11 +18,11 @@ from typing import NamedTuple
 import pytest
 from kafka import KafkaProducer
 
-from infra.pipeline_run import PipelineRun
 from infra.topic_reader import read_partitions
 from oracle import SentMessage
 from readings import Reason
 from readings.rejected import MAX_RECORD_BYTES
+from testkit.pipeline_run import PipelineRun
 from tests.e2e.dataset import reading
 from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
 

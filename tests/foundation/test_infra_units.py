@@ -7,26 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra import provision, status
-from infra.cassandra_session import checked_identifier
+from infra import status
 from jobs import submit
 from settings import CassandraSettings, FlinkSettings, KafkaSettings, Settings
-
-
-def test_schema_has_both_tables_of_the_contract() -> None:
-    statements = provision.schema_statements(CassandraSettings(keyspace="iot_test", replication_factor=3))
-    assert len(statements) == 3
-    assert "'replication_factor': 3" in statements[0]
-    assert "iot_test.region_hourly_temperature" in statements[1]
-    assert "PRIMARY KEY ((hour), region)" in statements[1]
-    assert "iot_test.region_temperature_history" in statements[2]
-    assert "CLUSTERING ORDER BY (hour DESC)" in statements[2]
-
-
-@pytest.mark.parametrize("name", ["iot; DROP KEYSPACE x", "Iot", "", "1iot", "a" * 60])
-def test_keyspace_names_that_are_not_identifiers_are_refused(name: str) -> None:
-    with pytest.raises(ValueError):
-        checked_identifier(name)
 
 
 def free_port() -> int:
@@ -65,7 +48,7 @@ def test_flink_run_command_ships_packages_and_connector() -> None:
     assert command[command.index("--jobmanager") + 1] == "jm:8081"
     assert command[command.index("--jarfile") + 1].endswith(".jar")
     shipped = command[command.index("--pyFiles") + 1].split(",")
-    assert {Path(p).name for p in shipped} >= {"settings", "jobs"}
+    assert {Path(p).name for p in shipped} == {"settings"}  # all the smoke job imports
     assert command[command.index("--parallelism") + 1] == "2"
     assert command[command.index("--fromSavepoint") + 1] == "file:///sp"
     assert command[-2:] == ["--topic", "t"]

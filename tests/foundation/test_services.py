@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from infra.cassandra_session import connect
 from infra.provision import ensure_topics
 from jobs.submit import JOBS, ROOT, flink_run_command, submit
+from results.session import connect
 from settings import Settings
 
 pytestmark = pytest.mark.services

@@ -148,6 +148,11 @@ def test_each_numeric_variable_takes_its_bounds(name: str) -> None:
         ("IOT_KAFKA_LATE_TOPIC", "..", "not a Kafka topic name"),
         ("IOT_KAFKA_SASL_MECHANISM", "PLAIN", "must be SCRAM-SHA-256 or SCRAM-SHA-512"),
         ("IOT_CASSANDRA_HOST", "not a host", "not a host name or an IP address"),
+        ("IOT_CASSANDRA_KEYSPACE", "iot; DROP KEYSPACE x", "not a Cassandra keyspace name"),
+        ("IOT_CASSANDRA_KEYSPACE", "Iot", "not a Cassandra keyspace name"),
+        ("IOT_CASSANDRA_KEYSPACE", "1iot", "not a Cassandra keyspace name"),
+        ("IOT_CASSANDRA_KEYSPACE", "", "not a Cassandra keyspace name"),
+        ("IOT_CASSANDRA_KEYSPACE", "a" * 49, "not a Cassandra keyspace name"),
         ("IOT_FLINK_REST_URL", "127.0.0.1:8081", "not an http:// or https:// URL"),
         ("IOT_SENSOR_API_URL", "file:///etc/passwd", "not an http:// or https:// URL"),
         ("IOT_SENSOR_API_URL", "ftp://example.org/x", "not an http:// or https:// URL"),
@@ -172,7 +177,8 @@ def test_a_wrong_text_says_what_it_should_be(name: str, raw: str, reason: str) -
     [("IOT_KAFKA_BOOTSTRAP_SERVERS", "[::1]:9092,kafka-0.kafka:9093"), ("IOT_INGEST_METRICS_ADDRESS", ""),
      ("IOT_INGEST_METRICS_ADDRESS", "127.0.0.1:0"), ("IOT_SENSOR_API_MOCK_HOST", "::1"), ("IOT_SENSOR_API_MOCK_PORT", "0"),
      ("IOT_FLINK_REST_URL", "https://[::1]:8081"), ("IOT_RULES_TIMEZONE", "Europe/Paris"), ("IOT_JOB_PARALLELISM", "0"),
-     ("IOT_KAFKA_SASL_MECHANISM", "SCRAM-SHA-256"), ("IOT_RULES_MIN_TEMPERATURE", "-273.15")],
+     ("IOT_KAFKA_SASL_MECHANISM", "SCRAM-SHA-256"), ("IOT_RULES_MIN_TEMPERATURE", "-273.15"),
+     ("IOT_CASSANDRA_KEYSPACE", "e2e_" + "a" * 44)],
 )
 def test_right_values_pass(name: str, raw: str) -> None:
     Settings.from_env({name: raw})
@@ -217,3 +223,12 @@ def test_a_secret_variable_with_a_newline_is_refused_without_showing_it() -> Non
     with pytest.raises(SettingsError) as error:
         Settings.from_env({"IOT_KAFKA_SASL_PASSWORD": "s3cret\r\n"})
     assert str(error.value) == "IOT_KAFKA_SASL_PASSWORD: the secret holds a control character"
+
+
+def test_a_keyspace_given_in_code_is_checked_like_one_from_the_environment() -> None:
+    """One check for the one name put into CQL text, whoever builds the settings."""
+    from settings import CassandraSettings
+
+    with pytest.raises(ValueError, match=r"^IOT_CASSANDRA_KEYSPACE='Iot': not a Cassandra keyspace name"):
+        CassandraSettings(keyspace="Iot")
+    assert CassandraSettings(keyspace="iot_test").keyspace == "iot_test"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.pipeline_run import PipelineRun, wait_for
 from settings import Settings
+from testkit.pipeline_run import PipelineRun
+from testkit.waiting import wait_for
 from tests.conftest import stack_command
 
 pytestmark = pytest.mark.services

@@ -11,7 +11,7 @@ from pyflink.common import Row, RowKind
 from jobs.explain import MemoryValueState
 from tests.job.fake_metrics import FakeMetrics
 from udfs import cassandra_writer
-from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, hour_of, write_for
+from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, write_for
 
 HOUR = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
 HOUR_MS = int(HOUR.timestamp() * 1000)
@@ -48,7 +48,6 @@ def test_inserts_and_update_afters_upsert_deletes_delete_update_befores_skip() -
         ("upsert", HOUR, "Bretagne", 12.5, 4, 10.0),
         ("delete", HOUR, "Bretagne"),
     ]
-    assert hour_of(HOUR_MS) == HOUR
 
 
 @pytest.mark.parametrize(("kind", "replaced_had_row", "expected"), [
@@ -67,7 +66,7 @@ def test_a_result_without_readings_of_its_own_is_not_a_row(kind: RowKind, replac
 
 def open_writer(monkeypatch: pytest.MonkeyPatch, tables: FakeTables, metrics: FakeMetrics, closed: list):
     session = SimpleNamespace(cluster=SimpleNamespace(shutdown=lambda: closed.append(True)))
-    monkeypatch.setattr("infra.cassandra_session.connect", lambda settings: session)
+    monkeypatch.setattr("results.session.connect", lambda settings: session)
     monkeypatch.setattr(cassandra_writer, "HourlyMeansTables", lambda s, keyspace: tables)
     writer = CassandraResultWriter(SimpleNamespace(keyspace="iot"), RetryPolicy(budget_s=5, first_delay_s=0))
     state = MemoryValueState()

@@ -14,11 +14,11 @@ from pyflink.table import EnvironmentSettings, StreamTableEnvironment, TableEnvi
 from jobs import hourly_region_means as job
 from jobs.explain import upserted
 from oracle.watermark import watermark_time_ms
+from results.hours import HOUR_MS
 from settings import JobSettings, KafkaSettings, ReadingRules, Settings
 from tests.bad_inputs import kafka_messages
 from udfs.jvm_functions import job_functions_jar, with_job_functions
 
-HOUR_MS = 3_600_000
 KAFKA_MS = int(datetime(2019, 2, 20, tzinfo=timezone.utc).timestamp() * 1000)
 UTC_RULES = ReadingRules(timezone="UTC", future_margin_seconds=600)
 

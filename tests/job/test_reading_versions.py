@@ -13,10 +13,10 @@ from pyflink.java_gateway import get_gateway
 from pyflink.table import StreamTableEnvironment, Table
 
 from jobs import hourly_region_means as job
+from results.hours import HOUR_MS
 from settings import JobSettings
 from udfs.jvm_functions import with_job_functions
 
-HOUR_MS = 3_600_000
 LATENESS_MS = 3 * HOUR_MS
 RETENTION_MS = 3 * HOUR_MS + 30_000
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % HOUR_MS  # an hour boundary

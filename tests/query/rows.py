@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from query.result_tables import ResultRow
+from results.rows import ResultRow
 
 HOUR = datetime(1999, 12, 31, 23, tzinfo=timezone.utc)
 UPDATED = datetime(2000, 1, 1, 0, 5, tzinfo=timezone.utc)

@@ -1,4 +1,4 @@
-"""What people type for an hour and a region, and how hours are shown."""
+"""What people type for an hour and a region."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from query.hours import hour_text, parse_hour
+from query.hours import parse_hour
 from query.region_names import folded, official_region
 
 H4 = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
@@ -33,11 +33,6 @@ def test_hours_in_the_briefs_form_and_iso(text: str) -> None:
 def test_what_is_not_an_hour_start_is_refused(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_hour(text)
-
-
-def test_hour_text_is_utc() -> None:
-    assert hour_text(H4) == "2019-04-28 04:00 UTC"
-    assert hour_text(parse_hour("2019-04-28T06:00+02:00")) == "2019-04-28 04:00 UTC"
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ from typing import Iterator
 import matplotlib.image
 import pytest
 
-from infra.cassandra_session import connect
 from infra.provision import ensure_schema
 from query.cli import main
+from results.session import connect
 from settings import CassandraSettings, Settings
 
 pytestmark = pytest.mark.services

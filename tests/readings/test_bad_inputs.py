@@ -28,14 +28,14 @@ from ingest.response import split_array
 from readings import Reason, ReadingParser
 from readings.parser import epoch_ms_of
 from readings.rejected import utc_text
+from results.hours import HOUR_MS
 from settings import IngestSettings, KafkaSettings, ReadingRules
 from tests.bad_inputs import ACCEPTED, JUDGED_AT, RESPONSE_LIMIT_BYTES, BadInput, array, catalogue, kafka_messages, reading
 from tests.ingest.conftest import FakeClock, FakeDeliveryClient, serving
 from tests.job.plain_readings import job_parse
-from udfs.parse_and_locate import READING
 from udfs.jvm_functions import with_job_functions
+from udfs.parse_and_locate import READING
 
-HOUR_MS = 3_600_000
 
 CATALOGUE = catalogue()
 KINDS = [pytest.param(entry, id=entry.kind) for entry in CATALOGUE]

@@ -6,8 +6,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from oracle import RESULT_TABLES, SentMessage
-from query.result_tables import ResultRow
+from oracle import SentMessage
+from results.rows import ResultRow
+from results.tables import RESULT_TABLES
 from tests.oracle.messages import BASE
 
 HOUR = timedelta(hours=1)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from oracle import RESULT_TABLES
 from reconcile import HourAccount, Reconciliation, RejectionAccount, reconcile
+from results.tables import RESULT_TABLES
 from tests.oracle.messages import BASE, CAEN, MADRID, raw, reading
 from tests.reconcile.records import HOUR, both_tables, late_record, rejected_record, row
 

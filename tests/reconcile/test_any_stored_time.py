@@ -13,12 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import RESULT_TABLES, SentMessage
+from oracle import SentMessage
+from readings.timestamps import FIRST_MS, LAST_MS
 from reconcile import reconcile
 from reconcile.cli import arguments
 from reconcile.report import report_json, report_text
-from reconcile.sources import split_hours, unshowable_problems
-from readings.timestamps import FIRST_MS, LAST_MS
+from reconcile.sources import unshowable_problems
+from results.reads import split_hours
+from results.tables import RESULT_TABLES
 from settings import ReadingRules, Settings
 from tests.oracle.messages import BASE, RENNES, ms
 from tests.reconcile.records import both_tables, late_record, row

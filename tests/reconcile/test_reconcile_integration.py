@@ -8,14 +8,15 @@ from typing import Iterator
 
 import pytest
 
-from infra.cassandra_session import connect
-from infra.pipeline_run import PipelineRun, wait_for
 from infra.topic_reader import read_partitions
 from oracle import diff_tables, expected_outcome
 from reconcile import Totals
 from reconcile.cli import main
 from reconcile.sources import reconcile_run
+from results.session import connect
 from settings import Settings
+from testkit.pipeline_run import PipelineRun
+from testkit.waiting import wait_for
 from tests.e2e.dataset import build
 
 pytestmark = pytest.mark.services

@@ -123,7 +123,7 @@ def test_an_unreadable_source_exits_2(answer: FakeRun, capsys: pytest.CaptureFix
     ("argv", "message"),
     [
         (["--hour", "2019-04-28 04:30"], "is not the start of an hour"),
-        (["--keyspace", "Bad-Name"], "not a valid Cassandra identifier"),
+        (["--keyspace", "Bad-Name"], "not a Cassandra keyspace name"),
     ],
 )
 def test_wrong_command_lines_exit_2(argv: list[str], message: str, answer: FakeRun, capsys: pytest.CaptureFixture) -> None:

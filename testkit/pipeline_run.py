@@ -7,36 +7,25 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from infra.cassandra_session import connect
 from infra.provision import ensure_schema, ensure_topics
 from infra.topic_reader import read_partitions
 from jobs.running_job import wait_until_running
 from jobs.submit import JOBS, ROOT, flink_run_command, submit
 from oracle import SentMessage
+from results.reads import read_whole_tables
+from results.rows import ResultRow
+from results.session import connect
 from settings import Settings
+from testkit.waiting import wait_for
 
-T = TypeVar("T")
-
-
-def wait_for(what: str, probe: Callable[[], T], done: Callable[[T], bool], timeout_s: float, every_s: float = 2.0) -> T:
-    """Poll ``probe`` until ``done`` holds; the last value explains a timeout."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = probe()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}; last: {value!r}"[:4000])
-        time.sleep(every_s)
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 
 @dataclass
@@ -68,15 +57,16 @@ class PipelineRun:
         return run
 
     def submit(self, parallelism: int = 1, savepoint: str | None = None, job: Path = JOBS["hourly"],
-               **overrides: str) -> str:
-        """``flink run`` of ``job`` with this run's settings (and ``overrides``); waits until every task runs.
+               workers_python: Path = VENV_PYTHON, **overrides: str) -> str:
+        """``flink run`` of ``job`` with this run's settings (and ``overrides``), its Python workers
+        on ``workers_python`` (the client on the project's venv); waits until every task runs.
 
         ``jobs.running_job.NotRunning`` as soon as the job cannot run (e.g. another job holds the
         slots), rather than a run that counts nothing while its job waits.
         """
         env = {**self.env, **overrides}
-        command = flink_run_command(job, "127.0.0.1:8081", str(ROOT / ".venv" / "bin" / "python"), parallelism, savepoint,
-                                    flink_options=self.flink_options)
+        command = flink_run_command(job, "127.0.0.1:8081", str(workers_python), parallelism, savepoint,
+                                    flink_options=self.flink_options, client_python=str(VENV_PYTHON))
         self.job_id = submit(command, ROOT / "var" / "flink" / "conf", env)
         wait_until_running(self.settings.flink.rest_url, self.job_id, timeout_s=120)
         return self.job_id
@@ -141,15 +131,17 @@ class PipelineRun:
         consumer.close()
         return records
 
-    def table_rows(self) -> dict[str, list]:
-        session = connect(self.settings.cassandra, keyspace=self.settings.cassandra.keyspace)
+    def table_rows(self) -> dict[str, list[ResultRow]]:
+        """Every row of both results tables, by table name; a row at an hour no datetime holds fails."""
+        session = connect(self.settings.cassandra)
         try:
-            return {
-                table: list(session.execute(f"SELECT * FROM {table}"))
-                for table in ("region_hourly_temperature", "region_temperature_history")
-            }
+            whole = read_whole_tables(session, self.settings.cassandra.keyspace)
         finally:
             session.cluster.shutdown()
+        unshowable = {table: hours for table, hours in whole.unshowable_hours.items() if hours}
+        if unshowable:
+            raise AssertionError(f"rows at hours outside the years 1 to 9999 (epoch ms): {unshowable}"[:4000])
+        return whole.rows
 
     def drop(self) -> None:
         session = connect(self.settings.cassandra)

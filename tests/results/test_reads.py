@@ -1,4 +1,4 @@
-"""The prepared reads of the result tables, against a fake session."""
+"""The reads of the result tables, against a fake session."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from query.result_tables import ResultRow, ResultTables, result_row
+from readings.timestamps import FIRST_MS, LAST_MS
+from results.reads import ResultTables, read_whole_tables
+from results.rows import ResultRow, result_row
+from results.tables import RESULT_TABLES
 
 NAIVE_HOUR = datetime(1999, 12, 31, 23)
 HOUR = NAIVE_HOUR.replace(tzinfo=timezone.utc)
@@ -30,9 +33,9 @@ class FakeSession:
     def prepare(self, text: str) -> str:
         return text
 
-    def execute(self, statement: str, values: tuple) -> list[tuple]:
+    def execute(self, statement: str, values: tuple = ()) -> list[tuple]:
         self.executed.append((statement, values))
-        return self.rows.get(values, [])
+        return self.rows.get(values or (statement,), [])
 
     def execute_async(self, statement: str, values: tuple) -> Done:
         return Done(self.execute(statement, values))
@@ -72,6 +75,24 @@ def test_empty_tables_have_no_latest_hour() -> None:
     assert ResultTables(FakeSession({}), "iot").latest_hour() is None
 
 
-def test_the_keyspace_must_be_an_identifier() -> None:
-    with pytest.raises(ValueError, match="not a valid Cassandra identifier"):
-        ResultTables(FakeSession({}), "iot; DROP KEYSPACE iot")
+def test_the_keyspace_must_be_a_keyspace_name() -> None:
+    for read in (ResultTables, read_whole_tables):
+        with pytest.raises(ValueError, match="not a Cassandra keyspace name"):
+            read(FakeSession({}), "iot; DROP KEYSPACE iot")
+
+
+def test_whole_tables_are_both_tables_with_the_hours_no_datetime_holds_apart() -> None:
+    hour_ms = int(HOUR.timestamp() * 1000)
+    year_zero, year_ten_thousand = FIRST_MS - 3_600_000, LAST_MS + 1
+    hourly = ("SELECT toUnixTimestamp(hour), region, mean_temperature, readings, mean_temperature_3h_before "
+              "FROM iot.region_hourly_temperature",)
+    history = (hourly[0].replace("region_hourly_temperature", "region_temperature_history"),)
+    session = FakeSession({
+        hourly: [(hour_ms, "Bretagne", 10.0, 2, None), (year_zero, "Corse", 1.0, 1, None)],
+        history: [(year_ten_thousand, "Corse", 1.0, 1, None)],
+    })
+    whole = read_whole_tables(session, "iot")
+    assert list(whole.rows) == list(RESULT_TABLES)
+    assert whole.rows[RESULT_TABLES[0]] == [ResultRow(HOUR, "Bretagne", 10.0, 2, None, None)]
+    assert whole.rows[RESULT_TABLES[1]] == []
+    assert whole.unshowable_hours == {RESULT_TABLES[0]: [year_zero], RESULT_TABLES[1]: [year_ten_thousand]}

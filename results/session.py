@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
+from cassandra import DriverException
 from cassandra.auth import PlainTextAuthProvider
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 
 from settings import CassandraSettings
 
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-
-
-def checked_identifier(name: str) -> str:
-    """A keyspace name safe to put in CQL text (identifiers cannot be bound as parameters)."""
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"{name!r} is not a valid Cassandra identifier")
-    return name
+# What the driver raises when no node answers (NoHostAvailable), one is too slow
+# (OperationTimedOut) or the schema is missing (InvalidRequest): the last two are DriverExceptions.
+CASSANDRA_ERRORS = (NoHostAvailable, DriverException)
 
 
 def connect(settings: CassandraSettings, keyspace: str | None = None, timeout: float = 10.0) -> Session:
