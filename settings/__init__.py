@@ -79,6 +79,12 @@ _NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "IOT_INGEST_MAX_BACKOFF_SECONDS": (0.01, MAX_DURATION_SECONDS),
     "IOT_JOB_PARALLELISM": (0, 32768),  # Flink's largest maximum parallelism
     "IOT_JOB_RESULT_LATENCY_MS": (1, MAX_DURATION_SECONDS * 1000),
+    "IOT_DASHBOARD_PORT": (0, values.MAX_PORT),  # 0: any free port
+    # Each bounds the dashboard's memory: zero would show nothing or refuse everyone.
+    "IOT_DASHBOARD_MAX_CLIENTS": (1, 100_000),
+    "IOT_DASHBOARD_CLIENT_QUEUE_EVENTS": (1, 1_000_000),
+    "IOT_DASHBOARD_HOURS_KEPT": (1, 24 * 366),
+    "IOT_DASHBOARD_KEEPALIVE_SECONDS": (0.1, 3600),
 }
 
 
@@ -120,6 +126,7 @@ _TEXT_CHECKS: dict[str, Callable[[str], Any]] = {
     "IOT_KAFKA_READINGS_TOPIC": values.topic_name,
     "IOT_KAFKA_REJECTED_TOPIC": values.topic_name,
     "IOT_KAFKA_LATE_TOPIC": values.topic_name,
+    "IOT_KAFKA_RESULTS_TOPIC": values.topic_name,
     "IOT_KAFKA_SASL_MECHANISM": _sasl_mechanism,
     "IOT_CASSANDRA_HOST": values.host,
     "IOT_CASSANDRA_KEYSPACE": values.keyspace_name,
@@ -128,6 +135,7 @@ _TEXT_CHECKS: dict[str, Callable[[str], Any]] = {
     "IOT_SENSOR_API_URL": values.http_url,
     "IOT_SENSOR_API_MOCK_HOST": values.host,
     "IOT_INGEST_METRICS_ADDRESS": _metrics_address,
+    "IOT_DASHBOARD_HOST": values.host,
 }
 
 
@@ -169,6 +177,8 @@ class KafkaSettings:
     readings_topic: str = "sensor.readings"
     rejected_topic: str = "sensor.readings.rejected"
     late_topic: str = "sensor.readings.late"
+    # The job's result rows, one record per change, compacted (key hour/region, a tombstone per delete).
+    results_topic: str = "sensor.region_hourly_means"
     partitions: int = 4
     replication_factor: int = 1
     # SASL/SCRAM is off unless a user is given (the docker compose file turns it on).
@@ -283,6 +293,22 @@ class JobSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """``iot-dashboard``: where it listens, and the bounds that keep its memory flat (docs/dashboard.md)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8050
+    # Live pages at once; one more is answered 503.
+    max_clients: int = 100
+    # Events waiting for one page; a page that falls this far behind is dropped and reconnects.
+    client_queue_events: int = 1000
+    # Hours held in memory, counted back from the newest; records of older hours are ignored.
+    hours_kept: int = 24
+    # A comment line this often on each live page, so dead connections are noticed.
+    keepalive_seconds: float = 15.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything our code needs to reach the services and apply the reading rules."""
 
@@ -293,6 +319,7 @@ class Settings:
     sensor_api: SensorApiSettings = field(default_factory=SensorApiSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     job: JobSettings = field(default_factory=JobSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -321,4 +348,5 @@ class Settings:
             ),
             ingest=_from_env(IngestSettings, env, "ingest"),
             job=_from_env(JobSettings, env, "job"),
+            dashboard=_from_env(DashboardSettings, env, "dashboard"),
         )
