@@ -4,6 +4,8 @@
 #   - build/bare-python: Flink's Python and only the libraries the job imports at run time (the
 #     requirements of pyproject.toml that jobs/shipped_code.py names), not our package: the
 #     interpreter of the Python workers in the test that the job ships all the code it needs
+#   - headless Chromium and its chromedriver from Debian's packages (apt), for the dashboard's
+#     browser test, when they are missing and apt is there
 #   - the JVM pieces (Flink Kafka connector, Kafka broker, Cassandra) into build/lib (mvn, jvm/),
 #     and the job's own JVM functions compiled from jvm/job-functions
 # Each step is skipped while the file it comes from is unchanged (stamps hold their sha256).
@@ -70,5 +72,18 @@ if fresh jvm jvm/pom.xml jvm/*/pom.xml $(find jvm -name "*.java" | sort) || [[ !
   [[ -f "$STAMPS/jvm.pending" ]] && done_step jvm
 else
   log "JVM pieces up to date"
+fi
+# The browser test drives the system's Chromium through the system's chromedriver: no browser download.
+if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+  log "chromium and chromedriver present"
+elif command -v apt-get >/dev/null 2>&1; then
+  as_root=()
+  [[ "$(id -u)" -eq 0 ]] || as_root=(sudo)
+  log "installing chromium and chromium-driver (apt) for the dashboard's browser test"
+  "${as_root[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null \
+    || die "apt-get install chromium chromium-driver failed"
+else
+  log "WARNING: no apt-get here: install Chromium and its chromedriver for the browser test (tests/dashboard/test_browser.py)"
 fi
 log "ready"

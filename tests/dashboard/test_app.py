@@ -58,7 +58,7 @@ def next_event(stream: Iterator[tuple[str, object]], wanted: str) -> object:
 def test_the_page_and_its_files_come_from_the_app_alone(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert re.findall(r'(?:src|href)="([^"]+)"', page.text) == ["/static/style.css", "/static/app.js"]
+    assert re.findall(r'(?:src|href)="([^"]+)"', page.text) == ["data:,", "/static/style.css", "/static/app.js"]
     script = client.get("/static/app.js")
     assert script.status_code == 200
     assert set(re.findall(r"https?://[^\"' ]+", script.text + page.text)) == {"http://www.w3.org/2000/svg"}
