@@ -49,36 +49,46 @@ class Subscription:
 
 
 class Broadcaster:
-    """The live pages; ``publish`` hands one event to each of them, never waiting."""
+    """The live pages; ``publish`` hands one event to each of them, never waiting.
+
+    A page holds its place from ``subscribe`` to ``unsubscribe`` (its response's end), even after
+    it was dropped for being slow: a connection that stalls keeps its socket buffers until it
+    goes, so it counts against ``max_clients`` until then.
+    """
 
     def __init__(self, max_clients: int, queue_events: int) -> None:
         self.max_clients = max_clients
         self.queue_events = queue_events
-        self._subscriptions: set[Subscription] = set()
+        self._open: set[Subscription] = set()  # every page whose response is still going
+        self._following: set[Subscription] = set()  # those still sent each event
 
     def subscribe(self, first_event: str) -> Subscription:
         """A new page's subscription starting with ``first_event``, or TooManyClients."""
-        if len(self._subscriptions) >= self.max_clients:
+        if len(self._open) >= self.max_clients:
             raise TooManyClients(f"{self.max_clients} live pages already")
         subscription = Subscription(self.queue_events)
         subscription.offer(first_event)
-        self._subscriptions.add(subscription)
+        self._open.add(subscription)
+        self._following.add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        self._subscriptions.discard(subscription)
+        """The page's response ended: its place is free."""
+        self._open.discard(subscription)
+        self._following.discard(subscription)
 
     def publish(self, event: str) -> int:
         """Offer ``event`` to every page; the pages too slow for it are dropped. Returns how many."""
-        slow = [subscription for subscription in self._subscriptions if not subscription.offer(event)]
-        self._subscriptions.difference_update(slow)
+        slow = [subscription for subscription in self._following if not subscription.offer(event)]
+        self._following.difference_update(slow)
         return len(slow)
 
     def close_all(self) -> None:
         """End every page's stream (the server is stopping)."""
-        for subscription in self._subscriptions:
+        for subscription in self._following:
             subscription.close()
-        self._subscriptions.clear()
+        self._following.clear()
 
     def __len__(self) -> int:
-        return len(self._subscriptions)
+        """The pages open, dropped ones whose response has not ended yet included."""
+        return len(self._open)

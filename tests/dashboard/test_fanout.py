@@ -53,9 +53,24 @@ def test_a_page_that_falls_behind_is_dropped_and_closed_the_others_go_on() -> No
         assert await drain(quick) == ["snapshot", "a"]
         assert broadcaster.publish("b") == 0
         assert broadcaster.publish("c") == 1  # slow holds snapshot, a, b: full
-        assert slow.dropped and len(broadcaster) == 1
-        assert await drain(slow) == [CLOSED]  # what waited is let go: memory back at once
+        assert slow.dropped and slow.waiting == 1  # what waited is let go at once, CLOSED stays
+        assert await drain(slow) == [CLOSED]
         assert await drain(quick) == ["b", "c"]
+        assert broadcaster.publish("d") == 0 and not slow.waiting  # no longer sent anything
+
+    asyncio.run(scenario())
+
+
+def test_a_dropped_page_holds_its_place_until_its_response_ends() -> None:
+    async def scenario() -> None:
+        broadcaster = Broadcaster(max_clients=1, queue_events=1)
+        stalled = broadcaster.subscribe("snapshot")
+        broadcaster.publish("a")
+        assert stalled.dropped
+        with pytest.raises(TooManyClients):
+            broadcaster.subscribe("snapshot")
+        broadcaster.unsubscribe(stalled)
+        broadcaster.subscribe("snapshot")
 
     asyncio.run(scenario())
 
@@ -76,8 +91,9 @@ def test_closing_all_ends_every_stream() -> None:
         broadcaster = Broadcaster(max_clients=3, queue_events=3)
         pages = [broadcaster.subscribe("s") for _ in range(3)]
         broadcaster.close_all()
-        assert len(broadcaster) == 0
         for page in pages:
             assert await drain(page) == [CLOSED]
+            broadcaster.unsubscribe(page)
+        assert len(broadcaster) == 0
 
     asyncio.run(scenario())
