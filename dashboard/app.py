@@ -55,6 +55,8 @@ def create_app(
         return Response(geojson, media_type="application/geo+json", headers={"Cache-Control": "max-age=3600"})
 
     async def events(request: Request) -> Response:
+        if request.method == "HEAD":  # no body: a stream would hold a page's place for nothing
+            return Response(media_type="text/event-stream", headers={"Cache-Control": "no-store"})
         try:
             subscription = live.subscribe()
         except TooManyClients as refused:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from settings import KafkaSettings
 
@@ -41,8 +41,9 @@ class KafkaResultsFeed:
     Kafka down or the topic missing: one line, a wait, and a new start from the beginning.
     """
 
-    def __init__(self, kafka: KafkaSettings) -> None:
+    def __init__(self, kafka: KafkaSettings, new_consumer: Callable[[], Any] | None = None) -> None:
         self._kafka = kafka
+        self._new_consumer = new_consumer or self._kafka_consumer
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -67,11 +68,16 @@ class KafkaResultsFeed:
                             topic, self._kafka.bootstrap_servers, error, RETRY_SECONDS)
                 self._stopping.wait(RETRY_SECONDS)
 
-    def _follow(self, topic: str, deliver: Deliver) -> None:
-        from kafka import KafkaConsumer, TopicPartition
+    def _kafka_consumer(self) -> Any:
+        from kafka import KafkaConsumer
 
-        consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, isolation_level="read_committed",
-                                 client_id="iot-dashboard", **self._kafka.client_options())  # fmt: skip
+        return KafkaConsumer(group_id=None, enable_auto_commit=False, isolation_level="read_committed",
+                             client_id="iot-dashboard", **self._kafka.client_options())  # fmt: skip
+
+    def _follow(self, topic: str, deliver: Deliver) -> None:
+        from kafka import TopicPartition
+
+        consumer = self._new_consumer()
         try:
             numbers = consumer.partitions_for_topic(topic)
             if not numbers:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol
+from typing import Callable, Protocol
 
 from cassandra.cluster import Session
 
@@ -33,8 +33,9 @@ class CassandraHistory:
     Opening lazily lets the dashboard start, and show the live map, while Cassandra is down.
     """
 
-    def __init__(self, cassandra: CassandraSettings) -> None:
+    def __init__(self, cassandra: CassandraSettings, open_session: Callable[[CassandraSettings], Session] | None = None) -> None:
         self._cassandra = cassandra
+        self._open_session = open_session or (lambda settings: connect(settings, timeout=5.0))
         self._session: Session | None = None
         self._tables: ResultTables | None = None
         self._lock = threading.Lock()  # questions come from the server's worker threads
@@ -51,7 +52,7 @@ class CassandraHistory:
     def _open_tables(self) -> ResultTables:
         with self._lock:
             if self._tables is None:
-                session = connect(self._cassandra, timeout=5.0)
+                session = self._open_session(self._cassandra)
                 try:
                     self._tables = ResultTables(session, self._cassandra.keyspace)
                 except BaseException:

@@ -105,6 +105,12 @@ def test_a_page_starts_from_the_rows_held_then_gets_each_change(client: TestClie
         assert next_event(stream, "removal") == {"hour": "2026-12-05T13:00:00Z", "region": "Corse"}
 
 
+def test_head_of_the_stream_answers_at_once_and_holds_no_place(client: TestClient) -> None:
+    answer = client.head("/events")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
+    assert client.get("/status").json()["live_pages"] == 0
+
+
 def test_a_bad_record_is_counted_and_skipped_and_the_feed_goes_on(client: TestClient, feed: FakeFeed) -> None:
     with client.stream("GET", "/events") as response:
         stream = events(response.iter_lines())

@@ -1,0 +1,156 @@
+"""The real feed and history with fakes of their clients: what they ask Kafka and Cassandra, and
+how they live through an outage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+import pytest
+from cassandra.cluster import NoHostAvailable
+from kafka.errors import KafkaConnectionError
+
+from dashboard import feed as feed_module
+from dashboard.feed import KafkaResultsFeed, Record
+from dashboard.history import CassandraHistory, HistoryUnavailable
+from settings import CassandraSettings, KafkaSettings
+from tests.dashboard.fakes import HOUR
+
+pytestmark = pytest.mark.timeout(30)
+
+
+class ConsumerRecord(NamedTuple):
+    key: bytes | None
+    value: bytes | None
+
+
+class FakeConsumer:
+    """Partitions of one topic, and the batches its polls return (then nothing)."""
+
+    def __init__(self, partitions: set[int], batches: list[dict[Any, list[ConsumerRecord]]]) -> None:
+        self.partitions, self.batches = partitions, list(batches)
+        self.assigned: list[Any] = []
+        self.from_beginning: tuple[Any, ...] = ()
+        self.closed = False
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        self.topic = topic
+        return self.partitions
+
+    def assign(self, partitions: list[Any]) -> None:
+        self.assigned = partitions
+
+    def seek_to_beginning(self, *partitions: Any) -> None:
+        self.from_beginning = partitions
+
+    def poll(self, timeout_ms: int) -> dict[Any, list[ConsumerRecord]]:
+        if self.batches:
+            return self.batches.pop(0)
+        time.sleep(timeout_ms / 1000)
+        return {}
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Collected:
+    def __init__(self, expected: int) -> None:
+        self.records: list[Record] = []
+        self.expected = expected
+        self.enough = threading.Event()
+
+    def __call__(self, records: list[Record]) -> None:
+        self.records += records
+        if len(self.records) >= self.expected:
+            self.enough.set()
+
+
+def consumers(*made: Any) -> Any:
+    """A consumer factory that returns (or raises) each of ``made`` in turn."""
+    queue = list(made)
+
+    def new_consumer() -> Any:
+        item = queue.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    return new_consumer
+
+
+def test_the_feed_reads_every_partition_of_the_results_topic_from_the_beginning() -> None:
+    batches = [{0: [ConsumerRecord(b"k1", b"v1")], 1: [ConsumerRecord(b"k2", None)]}, {}, {0: [ConsumerRecord(b"k3", b"v3")]}]
+    consumer = FakeConsumer({1, 0}, batches)
+    feed = KafkaResultsFeed(KafkaSettings(results_topic="results.here"), consumers(consumer))
+    collected = Collected(3)
+    feed.start(collected)
+    assert collected.enough.wait(10)
+    feed.stop()
+    assert consumer.topic == "results.here"
+    assert [(tp.topic, tp.partition) for tp in consumer.assigned] == [("results.here", 0), ("results.here", 1)]
+    assert list(consumer.from_beginning) == consumer.assigned
+    assert collected.records == [(b"k1", b"v1"), (b"k2", None), (b"k3", b"v3")]
+    assert consumer.closed
+
+
+def test_kafka_down_or_the_topic_missing_is_waited_out_then_read(monkeypatch: pytest.MonkeyPatch,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    monkeypatch.setattr(feed_module, "RETRY_SECONDS", 0.01)
+    no_topic = FakeConsumer(set(), [])
+    ready = FakeConsumer({0}, [{0: [ConsumerRecord(b"k", b"v")]}])
+    feed = KafkaResultsFeed(KafkaSettings(), consumers(KafkaConnectionError(), no_topic, ready))
+    collected = Collected(1)
+    with caplog.at_level(logging.WARNING, logger="dashboard.feed"):
+        feed.start(collected)
+        assert collected.enough.wait(10)
+        feed.stop()
+    assert no_topic.closed and ready.closed
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("failed (KafkaConnectionError" in message for message in messages), messages
+    assert any("does not exist" in message for message in messages), messages
+
+
+class FakeSession:
+    """Answers the history query with the rows given; counts its shutdowns."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        self.rows = rows
+        self.asked: list[tuple] = []
+        self.cluster = self
+        self.shut = 0
+
+    def prepare(self, text: str) -> str:
+        return text
+
+    def execute(self, statement: str, values: tuple) -> list[tuple]:
+        self.asked.append(values)
+        return self.rows[: values[1]]
+
+    def shutdown(self) -> None:
+        self.shut += 1
+
+
+def test_the_history_opens_cassandra_at_the_first_question_and_again_after_a_failure() -> None:
+    naive = HOUR.replace(tzinfo=None)  # the driver's timestamps
+    session = FakeSession([(naive - timedelta(hours=k), "Corse", 14.0 - k, 3, None, naive) for k in range(30)])
+    opened: list[CassandraSettings] = []
+
+    def open_session(settings: CassandraSettings) -> Any:
+        opened.append(settings)
+        if len(opened) == 1:
+            raise NoHostAvailable("down", {})
+        return session
+
+    history = CassandraHistory(CassandraSettings(keyspace="elsewhere"), open_session)
+    with pytest.raises(HistoryUnavailable, match="NoHostAvailable"):
+        history.last_hours("Corse", 24)
+    rows = history.last_hours("Corse", 24)
+    assert len(opened) == 2 and session.asked == [("Corse", 24)]
+    assert len(rows) == 24 and rows[0].hour == HOUR and isinstance(rows[0].hour, datetime)
+    history.last_hours("Corse", 24)
+    assert len(opened) == 2  # the session is kept
+    history.close()
+    assert session.shut == 1
