@@ -5,8 +5,8 @@
 
 The live rows come from the results topic (IOT_KAFKA_*), a region's history from Cassandra
 (IOT_CASSANDRA_*); both may be down at start: the page waits for them. Each flag overrides its
-IOT_DASHBOARD_* variable. Exit status 2 for a wrong command line or variable, 1 when the
-address cannot be listened on.
+IOT_DASHBOARD_* variable. Exit status 2 for a wrong command line or variable, or an address
+it cannot listen on (one line on standard error).
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ import socket
 from dataclasses import replace
 
 from settings import DashboardSettings, Settings, configure_logging
-from settings.command_line import OneLineParser, host, real_number, reports_usage_errors, settings_or_exit, whole_number
+from settings.command_line import (
+    OneLineParser,
+    UsageError,
+    host,
+    real_number,
+    reports_usage_errors,
+    settings_or_exit,
+    whole_number,
+)
 
 PROG = "iot-dashboard"
 # Seconds a stop waits for open pages: live streams never end by themselves.
@@ -56,9 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         family = socket.AF_INET6 if ":" in bounds.host else socket.AF_INET
         listening = socket.create_server((bounds.host, bounds.port), family=family)
-    except OSError as error:
-        log.error("cannot listen on %s:%d: %s", bounds.host, bounds.port, error.strerror or error)
-        return 1
+    except OSError as error:  # the port is taken, or the host is not an address of this machine
+        raise UsageError(f"cannot listen on {bounds.host}:{bounds.port}: {error.strerror or error}") from None
     host, port = listening.getsockname()[:2]
     log.info("serving http://%s:%d/ (results from %s on %s)", host, port, settings.kafka.results_topic,
              settings.kafka.bootstrap_servers)

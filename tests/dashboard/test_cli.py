@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -42,6 +43,14 @@ def test_a_wrong_command_line_or_variable_is_one_line_and_status_2(argv: list[st
     done = subprocess.run([*COMMAND, *argv], env={**os.environ, **environ}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("iot-dashboard: ") and says in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_a_taken_port_is_one_line_and_status_2() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        done = subprocess.run([*COMMAND, "--port", port], env={**os.environ, **NO_KAFKA}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"iot-dashboard: cannot listen on 127.0.0.1:{port}: ") and done.stderr.count("\n") == 1
 
 
 def test_it_serves_on_the_loopback_without_kafka_and_stops_on_sigint() -> None:
