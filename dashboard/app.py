@@ -7,7 +7,6 @@ results topic and Cassandra of the settings.
 from __future__ import annotations
 
 import asyncio
-import json
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -91,13 +90,13 @@ def create_app(
 
     async def status(request: Request) -> Response:
         newest = live.state.newest_hour
-        return Response(json.dumps({
+        return JSONResponse({
             "live_pages": len(live.broadcaster),
             "rows_held": len(live.state.rows()),
             "newest_hour": None if newest is None else utc_text(newest),
             "bad_records_skipped": live.bad_records,
             "slow_pages_dropped": live.slow_pages_dropped,
-        }), media_type="application/json")  # fmt: skip
+        })  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -29,7 +29,7 @@ class ResultsFeed(Protocol):
         """Begin calling ``deliver([(key, value), ...])`` from another thread."""
 
     def stop(self) -> None:
-        """Stop delivering; return once no more calls will come."""
+        """Stop delivering; returns once the feed's thread has ended, or after a few seconds."""
 
 
 class KafkaResultsFeed:

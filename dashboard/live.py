@@ -20,6 +20,7 @@ from dashboard.state import CurrentResults
 
 log = logging.getLogger(__name__)
 
+
 class LiveResults:
     """The rows held and the pages following them; counts what it skipped."""
 
