@@ -120,6 +120,7 @@ _TEXT_CHECKS: dict[str, Callable[[str], Any]] = {
     "IOT_KAFKA_READINGS_TOPIC": values.topic_name,
     "IOT_KAFKA_REJECTED_TOPIC": values.topic_name,
     "IOT_KAFKA_LATE_TOPIC": values.topic_name,
+    "IOT_KAFKA_RESULTS_TOPIC": values.topic_name,
     "IOT_KAFKA_SASL_MECHANISM": _sasl_mechanism,
     "IOT_CASSANDRA_HOST": values.host,
     "IOT_CASSANDRA_KEYSPACE": values.keyspace_name,
@@ -169,6 +170,8 @@ class KafkaSettings:
     readings_topic: str = "sensor.readings"
     rejected_topic: str = "sensor.readings.rejected"
     late_topic: str = "sensor.readings.late"
+    # Compacted: the latest change of every result row (results/records.py).
+    results_topic: str = "sensor.region_hourly_means"
     partitions: int = 4
     replication_factor: int = 1
     # SASL/SCRAM is off unless a user is given (the docker compose file turns it on).
@@ -177,8 +180,8 @@ class KafkaSettings:
     sasl_password: str | None = field(default=None, repr=False)
 
     @property
-    def topics(self) -> tuple[str, str, str]:
-        return (self.readings_topic, self.rejected_topic, self.late_topic)
+    def topics(self) -> tuple[str, str, str, str]:
+        return (self.readings_topic, self.rejected_topic, self.late_topic, self.results_topic)
 
     def client_options(self) -> dict[str, Any]:
         """Connection options shared by every kafka-python client we create."""
