@@ -7,7 +7,7 @@ freshness of a count is the time from the moment Kafka had acknowledged that man
 the moment the table showed them. Prints percentiles after a warm-up. Needs the local stack
 (make up).
 
-    .venv/bin/python benchmarks/freshness.py --rate 5000 --seconds 180 --parallelism 2
+    .venv/bin/python -m benchmarks.freshness --rate 5000 --seconds 180 --parallelism 2
 """
 
 from __future__ import annotations

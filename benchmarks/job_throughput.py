@@ -11,7 +11,7 @@ Kafka, Cassandra) is read from /proc, which together show where the time goes; w
 ``--profile-seconds`` a JFR profile of the TaskManager says which code. The profile slows the
 job, so the rates of such a run are not the figures to quote. Needs the local stack (make up).
 
-    .venv/bin/python benchmarks/job_throughput.py --count 1000000 --parallelism 2
+    .venv/bin/python -m benchmarks.job_throughput --count 1000000 --parallelism 2
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from jvm_profile import record, summary  # beside this script
-from process_cpu import cpu_seconds_by_role, spent_since
+from benchmarks.jvm_profile import record, summary
+from benchmarks.process_cpu import cpu_seconds_by_role, spent_since
 from ingest.loadgen import LoadJob, run_load
 from jobs.running_job import NotRunning
 from jobs.submit import JOBS, ROOT

@@ -1,6 +1,6 @@
 """How many bytes a reading costs: as JSON, in an API response, and in Kafka's record format.
 
-    .venv/bin/python benchmarks/message_size.py [--count 100000]
+    .venv/bin/python -m benchmarks.message_size [--count 100000]
 
 No service needed. The readings come from the simulator behind ``iot-mock-api`` and
 ``iot-loadgen`` (valid readings, UUID ids, the brief's fields); the Kafka figures are record

@@ -1,6 +1,6 @@
 """Acknowledged readings per second into the local Kafka, kafka-python against confluent-kafka.
 
-    .venv/bin/python benchmarks/producer_rate.py [--count 300000] [--processes 1 2]
+    .venv/bin/python -m benchmarks.producer_rate [--count 300000] [--processes 1 2]
 
 Runs the load generator (same simulator, same no-loss producer: acks=all, idempotence, zstd)
 once per client and process count, each into a fresh 4-partition topic deleted afterwards,

@@ -1,6 +1,6 @@
 """How fast one message becomes a Reading: the per-message cost the poller and the Flink job pay.
 
-    .venv/bin/python benchmarks/reading_parse.py [--count 200000]
+    .venv/bin/python -m benchmarks.reading_parse [--count 200000]
 
 Prints readings/s (and microseconds each) for valid messages and for a mix with 20 % broken ones.
 """

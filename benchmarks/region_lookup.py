@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Region lookup benchmark: our grid index vs a naive shapely lookup vs the original rectangles.
 
-    .venv/bin/python benchmarks/region_lookup.py            # 1 million points, seed 0
+    .venv/bin/python -m benchmarks.region_lookup            # 1 million points, seed 0
 
 For N uniform points over metropolitan France's bounding box (sea and neighbours included),
 in one process on one core: points per second of each method (best of --repeat runs), the

@@ -25,13 +25,18 @@ def ensure_schema(settings: CassandraSettings) -> None:
 
 
 def topic_configs(settings: KafkaSettings) -> dict[str, dict[str, str]]:
-    """The topic settings we rely on, by topic name.
+    """The topic settings we rely on, by topic name (docs/contract.md §2.1).
 
     The readings topic stamps each record with the broker's clock as it appends it, whatever
     the producer sets: the job judges ``future_timestamp`` by that stamp, so no producer's
     clock decides what is in the future, and a replay of the topic reads the same stamps.
     """
-    return {settings.readings_topic: {"message.timestamp.type": "LogAppendTime"}}
+    return {
+        settings.readings_topic: {"message.timestamp.type": "LogAppendTime"},
+        # The latest record of each (hour, region) is the row: compaction keeps it forever, and a
+        # tombstone (a deleted row) for a day, so a consumer that reads from the start sees it.
+        settings.results_topic: {"cleanup.policy": "compact", "delete.retention.ms": str(24 * 3600 * 1000)},
+    }
 
 
 def ensure_topics(settings: KafkaSettings, topics: tuple[str, ...] | None = None) -> list[str]:

@@ -371,7 +371,7 @@ class RecordingTables:
 
     statements: list[str] = field(default_factory=list)
 
-    def upsert(self, hour, region, mean, readings, mean_3h_before) -> None:
+    def upsert(self, hour, region, mean, readings, mean_3h_before, updated_at=None) -> None:
         before = "null" if mean_3h_before is None else f"{mean_3h_before:g}"
         self.statements.append(
             f"upsert ({hour:%H:%M}, {region}): mean {mean:g}, readings {readings}, 3h before {before}"
@@ -388,8 +388,8 @@ def cassandra_writes(rows: list) -> list[str]:
 
     tables, done = RecordingTables(), []
     for row, replaced_had_row in with_replaced(rows):
-        action = apply_change(tables, row, replaced_had_row)
-        what = "skipped" if action == "skipped" else tables.statements[-1]
+        applied = apply_change(tables, row, replaced_had_row)
+        what = "skipped" if applied.outcome == "skipped" else tables.statements[-1]
         done.append(f"{kind_name(row.get_row_kind())} -> {what}")
     return done
 

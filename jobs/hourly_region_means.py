@@ -5,6 +5,7 @@ It reads like the data flow of docs/contract.md §3:
     source -> parse and locate -> partition watermark -> (rejected -> dead letters)
            -> versions by id  -> (too late -> late topic)
            -> copies three hours later -> hourly means (and three hours before) -> Cassandra
+           -> (each write -> results topic)
 
 Each step is a small function that builds a table or a stream, so each can be tested alone.
 Submit it with ``iot-submit --job hourly`` (``flink run``) or run it in a local mini-cluster.
@@ -102,8 +103,9 @@ def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, rules: ReadingRules
         )"""
 
 
-def dead_letter_sink_ddl(table: str, topic: str, kafka: KafkaSettings, job: JobSettings) -> str:
-    """A Kafka sink of ready-made (key, JSON value) records, written exactly once."""
+def keyed_records_sink_ddl(table: str, topic: str, kafka: KafkaSettings, job: JobSettings) -> str:
+    """A Kafka sink of ready-made (key, JSON value) records, written exactly once: the dead
+    letters, and the results topic, where a NULL value is a tombstone."""
     return f"""
         CREATE TABLE {table} (
           k STRING,
@@ -212,16 +214,19 @@ def hourly_means(t_env: StreamTableEnvironment, contributions: Table) -> Table:
     )
 
 
-def write_to_cassandra(t_env: StreamTableEnvironment, results: Table, settings: Settings) -> DataStream:
-    """Sink: keyed by (hour, region) so one key's writes stay in order, then upserted or deleted."""
+def write_to_cassandra(t_env: StreamTableEnvironment, results: Table, settings: Settings) -> Table:
+    """Sink: keyed by (hour, region) so one key's writes stay in order, then upserted or deleted;
+    returns each write as a record of the results topic (``results.records``), in the same order."""
     retry = RetryPolicy(settings.job.sink_retry_seconds)
-    return (
+    records = (
         t_env.to_changelog_stream(results)
         .key_by(lambda row: f"{row.hour_ms}/{row.region}", key_type=Types.STRING())
-        .process(CassandraResultWriter(settings.cassandra, retry), output_type=Types.ROW_NAMED(["done"], [Types.INT()]))
+        .process(CassandraResultWriter(settings.cassandra, retry),
+                 output_type=Types.ROW_NAMED(["k", "v"], [Types.STRING(), Types.STRING()]))
         .uid("cassandra-writer")
         .name("upsert into cassandra")
     )
+    return t_env.from_data_stream(records)
 
 
 def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
@@ -256,21 +261,21 @@ def build(t_env: StreamTableEnvironment, settings: Settings, parse: ParseStep | 
     """
     configure(t_env, settings)
     kafka, job = settings.kafka, settings.job
-    t_env.execute_sql(dead_letter_sink_ddl("rejected_sink", kafka.rejected_topic, kafka, job))
-    t_env.execute_sql(dead_letter_sink_ddl("late_sink", kafka.late_topic, kafka, job))
-    t_env.execute_sql("CREATE TABLE cassandra_writes (done INT) WITH ('connector' = 'blackhole')")
+    t_env.execute_sql(keyed_records_sink_ddl("rejected_sink", kafka.rejected_topic, kafka, job))
+    t_env.execute_sql(keyed_records_sink_ddl("late_sink", kafka.late_topic, kafka, job))
+    t_env.execute_sql(keyed_records_sink_ddl("results_sink", kafka.results_topic, kafka, job))
 
     parsed = (parse or parse_and_locate)(t_env, kafka_source(t_env, settings), settings)
     readings, rejected = partition_watermarks(t_env, parsed, job)
     contributions, late = versioned_contributions(t_env, readings, job)
     enable_mini_batches(t_env, settings)
     results = hourly_means(t_env, with_copies_three_hours_later(t_env, contributions))
-    writes = write_to_cassandra(t_env, results, settings)
+    changes = write_to_cassandra(t_env, results, settings)
 
     statements = t_env.create_statement_set()
     statements.add_insert("rejected_sink", rejected)
     statements.add_insert("late_sink", late)
-    statements.add_insert("cassandra_writes", t_env.from_data_stream(writes))
+    statements.add_insert("results_sink", changes)
     return statements
 
 

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import importlib.metadata
 import re
+import shutil
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+JOB_FUNCTIONS_JAR = Path("build", "lib", "job-functions", "iot-job-functions.jar")  # as udfs/jvm_functions.py has it
 
 
 def first_party_packages(root: Path = ROOT) -> set[str]:
@@ -81,6 +85,40 @@ def shipped_packages(job: Path, root: Path = ROOT) -> list[Path]:
     """The folders of our packages ``job`` imports, for ``--pyFiles``."""
     modules, _ = job_imports(job, root)
     return [root / name for name in sorted({module.split(".")[0] for module in modules})]
+
+
+def staged_code(job: Path, root: Path = ROOT, parent: Path | None = None) -> Path:
+    """One folder holding copies of the packages ``job`` imports: what ``--pyFiles`` ships.
+
+    Flink puts a shipped folder itself on the workers' ``PYTHONPATH``, not its parent, so our
+    packages must sit inside one folder to be imported as packages (``import udfs``). The folder is
+    named by a digest of what it holds and made under the temporary directory (writable wherever
+    the client runs, a container included), so it is made once per version of the code. The
+    client imports the job from there too, so the job functions jar, which ``udfs.jvm_functions``
+    finds beside its code, comes along.
+    """
+    packages = shipped_packages(job, root)
+    files = sorted(path for package in packages for path in package.rglob("*")
+                   if path.is_file() and "__pycache__" not in path.parts)
+    # udfs/jvm_functions.py finds the job functions jar beside the code it runs from.
+    jars = [root / JOB_FUNCTIONS_JAR] if any(package.name == "udfs" for package in packages) else []
+    files += [jar for jar in jars if jar.is_file()]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    target = (parent or Path(tempfile.gettempdir())) / f"iot-job-code-{digest.hexdigest()[:16]}"
+    if not target.is_dir():
+        building = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
+        for package in packages:
+            shutil.copytree(package, building / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+        for jar in jars:
+            (building / JOB_FUNCTIONS_JAR).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(jar, building / JOB_FUNCTIONS_JAR)
+        try:
+            building.rename(target)
+        except OSError:  # another client staged the same code meanwhile
+            shutil.rmtree(building)
+    return target
 
 
 def requirement_name(requirement: str) -> str:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from jobs.checkpoints import SubmissionLog, newest_checkpoint
 from jobs.running_job import NotRunning, running_job_id, wait_until_running
-from jobs.shipped_code import shipped_packages
+from jobs.shipped_code import staged_code
 from settings import Settings, values
 from settings.command_line import OneLineParser, UsageError, address, real_number, reports_usage_errors, whole_number
 
@@ -73,14 +73,13 @@ def flink_run_command(
     ``flink_options`` override keys of the cluster's configuration for this job only (``-D``),
     the way Flink itself layers its settings: the tests checkpoint more often that way.
     """
-    shipped = [str(path) for path in shipped_packages(job)]
     command = [
         str(flink_home() / "bin" / "flink"), "run", "--detached",
         "--jobmanager", jobmanager,
         "--python", str(job),
         "--jarfile", str(connector_jar()),
         *[option for url in connector_classpath() for option in ("--classpath", url)],
-        "--pyFiles", ",".join(shipped),
+        "--pyFiles", str(staged_code(job)),
         "--pyExecutable", python,
         "--pyClientExecutable", client_python or python,
     ]  # fmt: skip

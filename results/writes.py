@@ -29,8 +29,10 @@ class HourlyMeansTables:
         self._upserts = [session.prepare(text) for text in statements(UPSERT, keyspace)]
         self._deletes = [session.prepare(text) for text in statements(DELETE, keyspace)]
 
-    def upsert(self, hour: datetime, region: str, mean: float, readings: int, mean_3h_before: float | None) -> None:
-        now = datetime.now(timezone.utc)
+    def upsert(self, hour: datetime, region: str, mean: float, readings: int, mean_3h_before: float | None,
+               updated_at: datetime | None = None) -> None:
+        """``updated_at`` defaults to now (the writer passes the time it also publishes)."""
+        now = updated_at or datetime.now(timezone.utc)
         batch = self._batch()
         for upsert in self._upserts:
             batch.add(upsert, (hour, region, mean, readings, mean_3h_before, now))

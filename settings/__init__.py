@@ -177,7 +177,7 @@ class KafkaSettings:
     readings_topic: str = "sensor.readings"
     rejected_topic: str = "sensor.readings.rejected"
     late_topic: str = "sensor.readings.late"
-    # The job's result rows, one record per change, compacted (key hour/region, a tombstone per delete).
+    # Compacted: the latest change of every result row (results/records.py).
     results_topic: str = "sensor.region_hourly_means"
     partitions: int = 4
     replication_factor: int = 1
@@ -187,8 +187,8 @@ class KafkaSettings:
     sasl_password: str | None = field(default=None, repr=False)
 
     @property
-    def topics(self) -> tuple[str, str, str]:
-        return (self.readings_topic, self.rejected_topic, self.late_topic)
+    def topics(self) -> tuple[str, str, str, str]:
+        return (self.readings_topic, self.rejected_topic, self.late_topic, self.results_topic)
 
     def client_options(self) -> dict[str, Any]:
         """Connection options shared by every kafka-python client we create."""

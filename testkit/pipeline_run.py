@@ -46,6 +46,7 @@ class PipelineRun:
             "IOT_KAFKA_READINGS_TOPIC": f"{tag}.readings",
             "IOT_KAFKA_REJECTED_TOPIC": f"{tag}.rejected",
             "IOT_KAFKA_LATE_TOPIC": f"{tag}.late",
+            "IOT_KAFKA_RESULTS_TOPIC": f"{tag}.results",
             "IOT_CASSANDRA_KEYSPACE": tag.replace("-", "_"),
             "IOT_JOB_NAME": tag,
             "IOT_JOB_CONSUMER_GROUP": tag,

@@ -11,6 +11,9 @@ from typing import Callable
 
 from oracle import ExpectedOutcome, SentMessage, diff_tables, expected_outcome
 from reconcile.sources import reconcile_run
+from results.records import decode_record
+from results.rows import ResultRow
+from results.tables import RESULT_TABLES
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
 
@@ -24,6 +27,28 @@ Record = Callable[[str, object], None]
 
 def assert_tables_reach(run: PipelineRun, expected: ExpectedOutcome, timeout_s: float = 180) -> None:
     wait_for("the tables to equal the oracle", lambda: diff_tables(expected, run.table_rows()), lambda diff: not diff, timeout_s)
+
+
+def results_topic_rows(run: PipelineRun) -> dict[tuple, ResultRow]:
+    """The rows the results topic says the table holds: the latest committed record of each key, tombstones dropped."""
+    latest: dict[str, ResultRow | None] = {}
+    for key, value in run.read_topic(run.settings.kafka.results_topic):
+        record = decode_record(key or b"", value)
+        latest[record.key] = record.row
+    return {(row.hour, row.region): row for row in latest.values() if row is not None}
+
+
+def assert_results_topic_mirrors_tables(run: PipelineRun, timeout_s: float = 60) -> None:
+    """The results topic, read from the start, holds exactly the rows of the by-hour table, with
+    the same values (its transactions commit at the next checkpoint; the whole-table read leaves
+    ``updated_at`` out, which tests/job/test_cassandra_writer.py compares)."""
+    def differences() -> list[str]:
+        table = {(row.hour, row.region): row for row in run.table_rows()[RESULT_TABLES[0]]}
+        topic = results_topic_rows(run)
+        return ([f"only in the table: {key}" for key in table.keys() - topic.keys()]
+                + [f"only in the topic: {key}" for key in topic.keys() - table.keys()]
+                + [f"{key}: table {table[key]} topic {topic[key]}" for key in table.keys() & topic.keys() if table[key][:5] != topic[key][:5]])
+    wait_for("the results topic to mirror the table", differences, lambda found: not found, timeout_s)
 
 
 def assert_dead_letters(run: PipelineRun, expected: ExpectedOutcome) -> None:

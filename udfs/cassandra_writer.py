@@ -3,7 +3,8 @@
 Runs keyed by (hour, region), so the writes of one key keep their order. Writes are synchronous:
 Flink's Python operator finishes its bundle before it forwards a checkpoint barrier, so by the
 time a checkpoint completes every result before it is in Cassandra; after a failure the job
-replays from that checkpoint and the idempotent upserts converge to the same rows.
+replays from that checkpoint and the idempotent upserts converge to the same rows. Each write
+leaves as a record of the results topic (``results.records``): the topic mirrors the tables.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Callable, Iterator, NamedTuple
 
 from pyflink.common import Row, RowKind, Types
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext
 
 from results.hours import hour_of
+from results.records import record_key, record_value
+from results.rows import ResultRow
 from results.writes import HourlyMeansTables
 from settings import CassandraSettings
 
@@ -85,17 +89,29 @@ def replaced_had_row(row: Row, state) -> bool:
     return False
 
 
-def apply_change(tables: HourlyMeansTables, row: Row, replaced_had_row: bool) -> str:
-    """Apply one changelog row of the results; returns what was done (for the metrics)."""
+class Applied(NamedTuple):
+    """What one changelog row of the results became: the outcome (for the metrics) and the record
+    the results topic gets for it, ``(key, value)`` with no value after a delete, None when skipped."""
+
+    outcome: str
+    record: tuple[str, str | None] | None
+
+
+def apply_change(tables: HourlyMeansTables, row: Row, replaced_had_row: bool) -> Applied:
+    """Apply one changelog row of the results to Cassandra, and say what the results topic gets."""
     write = write_for(row, replaced_had_row)
+    hour = hour_of(row.hour_ms)
     if write == "upsert":
-        tables.upsert(hour_of(row.hour_ms), row.region, row.mean_temperature, row.readings,
-                      row.mean_temperature_3h_before)
-        return "upserted"
+        now = datetime.now(timezone.utc)  # to the millisecond, as Cassandra keeps it and the record says it
+        result = ResultRow(hour, row.region, row.mean_temperature, row.readings, row.mean_temperature_3h_before,
+                           now.replace(microsecond=now.microsecond // 1000 * 1000))
+        tables.upsert(hour, row.region, result.mean_temperature, result.readings, result.mean_temperature_3h_before,
+                      result.updated_at)
+        return Applied("upserted", (record_key(hour, row.region), record_value(result)))
     if write == "delete":
-        tables.delete(hour_of(row.hour_ms), row.region)
-        return "deleted"
-    return "skipped"
+        tables.delete(hour, row.region)
+        return Applied("deleted", (record_key(hour, row.region), None))
+    return Applied("skipped", None)
 
 
 class CassandraResultWriter(KeyedProcessFunction):
@@ -128,9 +144,13 @@ class CassandraResultWriter(KeyedProcessFunction):
         self.retries.inc()
         log.warning("cassandra write failed, retrying: %s", error)
 
-    def process_element(self, value: Row, ctx: KeyedProcessFunction.Context) -> Iterator:
+    def process_element(self, value: Row, ctx: KeyedProcessFunction.Context) -> Iterator[Row]:
+        """Writes the change, then emits the results topic's record of it (once Cassandra has it)."""
         replaced = replaced_had_row(value, self.replaced)
-        done: list[str] = []
+        done: list[Applied] = []
         self.retry.run(lambda: done.append(apply_change(self.tables, value, replaced)), self._on_retry)
-        self.counters[done[-1]].inc()
-        return iter(())
+        applied = done[-1]
+        self.counters[applied.outcome].inc()
+        if applied.record is None:
+            return iter(())
+        return iter((Row(*applied.record),))

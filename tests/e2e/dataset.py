@@ -30,6 +30,9 @@ class Dataset:
     base_hour: datetime
     phase_a: list[bytes] = field(default_factory=list)
     phase_b: list[bytes] = field(default_factory=list)
+    # The only reading of an (hour, region), then its correction to another region: a row that
+    # is created, then deleted (a tombstone in the results topic).
+    lonely: tuple[bytes, bytes] = (b"", b"")
 
 
 def points_in(index: RegionIndex, name: str, count: int, rng: random.Random) -> list[tuple[float, float]]:
@@ -138,4 +141,6 @@ def build(now: datetime, seed: int = 7, per_hour: int = 4) -> Dataset:
     b.append(reading(recent, base + 4 * HOUR + timedelta(minutes=5), points[other][2], 33.0))  # moves hour and region
     b.append(first_version[ids[-1]])  # an exact duplicate of a recent reading
     data.phase_b = b
+    lonely = base + 7 * HOUR + timedelta(minutes=5)  # an hour no other reading has
+    data.lonely = (reading("lonely-1", lonely, points["Bretagne"][3], 12.0), reading("lonely-1", lonely, points["Corse"][3], 12.5))
     return data

@@ -16,7 +16,7 @@ from settings import Settings, SettingsError, configure_logging, number_range, r
 def test_defaults_point_at_the_local_stack() -> None:
     settings = Settings.from_env({})
     assert settings.kafka.bootstrap_servers == "127.0.0.1:9092"
-    assert settings.kafka.topics == ("sensor.readings", "sensor.readings.rejected", "sensor.readings.late")
+    assert settings.kafka.topics == ("sensor.readings", "sensor.readings.rejected", "sensor.readings.late", "sensor.region_hourly_means")
     assert (settings.cassandra.host, settings.cassandra.port, settings.cassandra.keyspace) == ("127.0.0.1", 9042, "iot")
     assert settings.flink.rest_url == "http://127.0.0.1:8081"
     assert settings.rules.max_temperature == 70.0

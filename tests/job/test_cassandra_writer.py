@@ -11,6 +11,7 @@ from pyflink.common import Row, RowKind
 from jobs.explain import MemoryValueState
 from tests.job.fake_metrics import FakeMetrics
 from udfs import cassandra_writer
+from results.records import decode_record
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, write_for
 
 HOUR = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
@@ -42,12 +43,26 @@ def test_inserts_and_update_afters_upsert_deletes_delete_update_befores_skip() -
     tables = FakeTables()
     kinds = (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER, RowKind.DELETE)
     done = [apply_change(tables, result(kind), replaced_had_row=True) for kind in kinds]
-    assert done == ["upserted", "skipped", "upserted", "deleted"]
-    assert tables.calls == [
+    assert [applied.outcome for applied in done] == ["upserted", "skipped", "upserted", "deleted"]
+    assert [call[:6] for call in tables.calls] == [
         ("upsert", HOUR, "Bretagne", 12.5, 4, 10.0),
         ("upsert", HOUR, "Bretagne", 12.5, 4, 10.0),
         ("delete", HOUR, "Bretagne"),
     ]
+
+
+def test_each_write_becomes_the_results_topic_record_of_it() -> None:
+    """An upsert's record is the row as written (the same updated_at), a delete's a tombstone."""
+    tables = FakeTables()
+    upserted = apply_change(tables, result(RowKind.INSERT), replaced_had_row=False)
+    key, value = upserted.record
+    row = decode_record(key.encode(), value.encode()).row
+    assert key == "2019-04-28T04:00:00Z/Bretagne" and row is not None
+    assert (row.hour, row.region, row.mean_temperature, row.readings, row.mean_temperature_3h_before) == (HOUR, "Bretagne", 12.5, 4, 10.0)
+    assert row.updated_at == tables.calls[0][6]  # the instant the tables got
+    deleted = apply_change(tables, result(RowKind.DELETE), replaced_had_row=False)
+    assert deleted.record == (key, None)
+    assert apply_change(tables, result(RowKind.UPDATE_BEFORE), replaced_had_row=False).record is None
 
 
 @pytest.mark.parametrize(("kind", "replaced_had_row", "expected"), [
@@ -81,8 +96,8 @@ def test_the_writer_deletes_the_row_of_an_hour_that_lost_its_last_reading(monkey
         result(RowKind.UPDATE_BEFORE), result(RowKind.UPDATE_AFTER, mean=None, readings=0),  # loses its last reading
         result(RowKind.UPDATE_BEFORE, mean=None, readings=0), result(RowKind.UPDATE_AFTER, mean=None, readings=0, before=11.0),
     ]
-    for change in changes:
-        assert list(writer.process_element(change, None)) == []
+    emitted = [list(writer.process_element(change, None)) for change in changes]
+    assert emitted == [[], [Row("2019-04-28T04:00:00Z/Bretagne", None)], [], []]  # the delete's tombstone
     assert tables.calls == [("delete", HOUR, "Bretagne")]
     assert state.value() is None  # nothing kept once the UPDATE_AFTER is applied
 
@@ -114,8 +129,8 @@ def test_retry_gives_up_after_its_budget_so_flink_restarts_the_task() -> None:
 def test_writer_counts_what_it_does(monkeypatch: pytest.MonkeyPatch) -> None:
     tables, metrics, closed = FakeTables(failures=1), FakeMetrics(), []
     writer, _ = open_writer(monkeypatch, tables, metrics, closed)
-    for kind in (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.DELETE):
-        assert list(writer.process_element(result(kind), None)) == []
+    emitted = [len(list(writer.process_element(result(kind), None))) for kind in (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.DELETE)]
+    assert emitted == [1, 0, 1]  # a record per write, none for a skip
     writer.close()
     counts = {name: c.count for name, c in metrics.counters.items()}
     assert counts == {"rows_upserted": 1, "rows_deleted": 1, "rows_skipped": 1, "cassandra_write_retries": 1}

@@ -118,7 +118,7 @@ def test_source_reads_raw_messages_with_a_bounded_watermark_and_idle_timeout() -
 
 
 def test_dead_letters_are_written_exactly_once_keyed() -> None:
-    ddl = job.dead_letter_sink_ddl("late_sink", "sensor.readings.late", KafkaSettings(), JobSettings())
+    ddl = job.keyed_records_sink_ddl("late_sink", "sensor.readings.late", KafkaSettings(), JobSettings())
     assert "'sink.delivery-guarantee' = 'exactly-once'" in ddl
     assert "'key.fields' = 'k'" in ddl
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jobs import shipped_code
-from jobs.shipped_code import first_party_packages, job_imports, runtime_requirements, shipped_packages
+from jobs.shipped_code import first_party_packages, job_imports, runtime_requirements, shipped_packages, staged_code
 from jobs.submit import JOBS, ROOT, flink_run_command
 
 
@@ -39,9 +39,27 @@ def test_the_hourly_job_ships_the_results_package_its_writer_imports_on_the_work
 def test_flink_run_ships_exactly_the_packages_the_job_imports() -> None:
     for job in JOBS.values():
         command = flink_run_command(job, "jm:8081", "/bare/python", client_python="/venv/python")
-        assert command[command.index("--pyFiles") + 1].split(",") == [str(path) for path in shipped_packages(job)]
+        staged = Path(command[command.index("--pyFiles") + 1])
+        assert sorted(path.name for path in staged.iterdir() if path.name != "build") == [path.name for path in shipped_packages(job)]
         assert command[command.index("--pyExecutable") + 1] == "/bare/python"
         assert command[command.index("--pyClientExecutable") + 1] == "/venv/python"
+
+
+def test_staged_code_is_one_folder_of_packages_made_once_per_version(tmp_path: Path) -> None:
+    """Flink puts the shipped folder itself on the workers' PYTHONPATH: the packages sit inside it."""
+    root = tmp_path / "repo"
+    write(root, "alpha/__init__.py", "import beta.data\n")
+    write(root, "beta/__init__.py")
+    write(root, "beta/data.py", "X = 1\n")
+    write(root, "beta/boundaries.json", "{}")
+    write(root, "job.py", "import alpha\n")
+    first = staged_code(root / "job.py", root, tmp_path)
+    assert sorted(str(path.relative_to(first)) for path in first.rglob("*") if path.is_file()) == [
+        "alpha/__init__.py", "beta/__init__.py", "beta/boundaries.json", "beta/data.py"]
+    assert staged_code(root / "job.py", root, tmp_path) == first
+    write(root, "beta/data.py", "X = 2\n")
+    changed = staged_code(root / "job.py", root, tmp_path)
+    assert changed != first and (changed / "beta" / "data.py").read_text() == "X = 2\n"
 
 
 def write(root: Path, relative: str, text: str = "") -> None:
@@ -77,3 +95,11 @@ def test_the_command_prints_one_line_per_package_or_requirement(capsys: pytest.C
     assert capsys.readouterr().out.split() == [str(ROOT / "settings")]
     assert shipped_code.main(["requirements", str(JOBS["smoke"])]) == 0
     assert [shipped_code.requirement_name(line) for line in capsys.readouterr().out.split()] == ["apache-flink"]
+
+
+def test_the_staged_code_carries_the_job_functions_jar_where_the_job_looks_for_it() -> None:
+    from jobs import shipped_code
+    from udfs import jvm_functions
+
+    assert jvm_functions.JOB_FUNCTIONS_JAR == ROOT / shipped_code.JOB_FUNCTIONS_JAR
+    assert (staged_code(JOBS["hourly"]) / shipped_code.JOB_FUNCTIONS_JAR).is_file()
