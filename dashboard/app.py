@@ -42,7 +42,7 @@ def create_app(
     """The app; ``feed`` and ``history`` default to the results topic and Cassandra of ``settings``."""
     settings = settings or Settings()
     bounds = settings.dashboard
-    feed = feed if feed is not None else KafkaResultsFeed(settings.kafka)
+    feed = feed if feed is not None else KafkaResultsFeed(settings.kafka, bounds.read_committed)
     history = history if history is not None else CassandraHistory(settings.cassandra)
     live = LiveResults(CurrentResults(bounds.hours_kept), Broadcaster(bounds.max_clients, bounds.client_queue_events))
     geojson = regions_geojson()

@@ -47,6 +47,8 @@ def dashboard_settings(argv: list[str] | None, defaults: DashboardSettings) -> D
                         help="hours held in memory, back from the newest (default %(default)s)")
     parser.add_argument("--keepalive-seconds", type=real_number(0.1, 3600), default=defaults.keepalive_seconds,
                         help="a comment on each live stream this often (default %(default)s)")
+    parser.add_argument("--read-committed", action=argparse.BooleanOptionalAction, default=defaults.read_committed,
+                        help="show a change only once the job's checkpoint committed it, seconds later (default %(default)s)")
     args = parser.parse_args(argv)
     return replace(defaults, **{name: getattr(args, name) for name in vars(args)})
 

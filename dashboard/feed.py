@@ -36,13 +36,17 @@ class KafkaResultsFeed:
     """Every record of the compacted results topic from its beginning, then each new one.
 
     No consumer group: each dashboard reads every partition itself, commits nothing and starts
-    from the beginning each time, which is how it rebuilds the current rows. ``read_committed``:
-    the job writes the topic in transactions, so a record shows once its checkpoint commits.
+    from the beginning each time, which is how it rebuilds the current rows. The job writes the
+    topic in Kafka transactions, committed at its checkpoints (10 s locally): read uncommitted by
+    default, a change shows at once, and a value a failure undid is overwritten when the job
+    writes that row again; ``read_committed`` waits for the checkpoint and never shows one.
     Kafka down or the topic missing: one line, a wait, and a new start from the beginning.
     """
 
-    def __init__(self, kafka: KafkaSettings, new_consumer: Callable[[], Any] | None = None) -> None:
+    def __init__(self, kafka: KafkaSettings, read_committed: bool = False,
+                 new_consumer: Callable[[], Any] | None = None) -> None:  # fmt: skip
         self._kafka = kafka
+        self._isolation = "read_committed" if read_committed else "read_uncommitted"
         self._new_consumer = new_consumer or self._kafka_consumer
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -71,7 +75,7 @@ class KafkaResultsFeed:
     def _kafka_consumer(self) -> Any:
         from kafka import KafkaConsumer
 
-        return KafkaConsumer(group_id=None, enable_auto_commit=False, isolation_level="read_committed",
+        return KafkaConsumer(group_id=None, enable_auto_commit=False, isolation_level=self._isolation,
                              client_id="iot-dashboard", **self._kafka.client_options())  # fmt: skip
 
     def _follow(self, topic: str, deliver: Deliver) -> None:
@@ -88,7 +92,7 @@ class KafkaResultsFeed:
             partitions = [TopicPartition(topic, number) for number in sorted(numbers)]
             consumer.assign(partitions)
             consumer.seek_to_beginning(*partitions)
-            log.info("reading %s (%d partitions) from the beginning", topic, len(partitions))
+            log.info("reading %s (%d partitions, %s) from the beginning", topic, len(partitions), self._isolation)
             while not self._stopping.is_set():
                 records = [(record.key, record.value) for batch in consumer.poll(timeout_ms=POLL_MS).values()
                            for record in batch]  # fmt: skip

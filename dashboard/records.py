@@ -1,8 +1,10 @@
 """One record of the results topic ``sensor.region_hourly_means`` as a change of a result row.
 
-The only module that knows the topic's record format, so a renamed field changes one place:
-key ``"<hour>/<region>"`` in UTF-8, hour as ``2026-12-05T13:00:00Z``; value the row as UTF-8
-JSON, or none (a tombstone) when the row was deleted.
+The dashboard's only module that knows the topic's record (docs/contract.md §2.6; the writer's
+side is ``results/records.py``, and a test holds the two together): key ``"<hour>/<region>"`` in
+UTF-8, hour as ``2026-12-05T13:00:00Z``; value the row as UTF-8 JSON, or none (a tombstone)
+when the row was deleted. Stricter than the writer needs to be: a record that is not exactly
+that is refused with its reason, so a change of format shows at once in the dashboard's log.
 """
 
 from __future__ import annotations
@@ -69,14 +71,14 @@ def _decode_value(value: bytes) -> ResultRow:
     readings = fields["readings"]
     if type(readings) is not int or readings < 1:
         raise BadRecord(f"readings is not a positive whole number: {str(readings)[:40]}")
-    before = fields["mean_temperature_3h_before"]
+    before, updated_at = fields["mean_temperature_3h_before"], fields["updated_at"]
     return ResultRow(
         hour=_hour(fields["hour"], "hour"),
         region=_region(fields["region"]),
         mean_temperature=_temperature(fields["mean_temperature"], "mean_temperature"),
         readings=readings,
         mean_temperature_3h_before=None if before is None else _temperature(before, "mean_temperature_3h_before"),
-        updated_at=_moment(fields["updated_at"], "updated_at"),
+        updated_at=None if updated_at is None else _moment(updated_at, "updated_at"),
     )
 
 

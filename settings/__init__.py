@@ -306,6 +306,9 @@ class DashboardSettings:
     hours_kept: int = 24
     # A comment line this often on each live page, so dead connections are noticed.
     keepalive_seconds: float = 15.0
+    # Read the results topic read_committed: only changes whose checkpoint committed (seconds
+    # late), instead of at once (a value a failure undid is then overwritten: docs/contract.md §2.6).
+    read_committed: bool = False
 
 
 @dataclass(frozen=True)

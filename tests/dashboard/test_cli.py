@@ -25,8 +25,8 @@ NO_KAFKA = {"IOT_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "IOT_CASSANDRA_HOST": 
 def test_flags_override_the_variables() -> None:
     defaults = Settings.from_env({"IOT_DASHBOARD_PORT": "9000", "IOT_DASHBOARD_HOURS_KEPT": "6"}).dashboard
     assert (defaults.port, defaults.hours_kept, defaults.host) == (9000, 6, "127.0.0.1")
-    given = dashboard_settings(["--port", "0", "--max-clients", "3", "--host", "::1"], defaults)
-    assert given == DashboardSettings(host="::1", port=0, max_clients=3, hours_kept=6)
+    given = dashboard_settings(["--port", "0", "--max-clients", "3", "--host", "::1", "--read-committed"], defaults)
+    assert given == DashboardSettings(host="::1", port=0, max_clients=3, hours_kept=6, read_committed=True)
 
 
 @pytest.mark.parametrize(

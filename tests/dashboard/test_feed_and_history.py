@@ -84,7 +84,7 @@ def consumers(*made: Any) -> Any:
 def test_the_feed_reads_every_partition_of_the_results_topic_from_the_beginning() -> None:
     batches = [{0: [ConsumerRecord(b"k1", b"v1")], 1: [ConsumerRecord(b"k2", None)]}, {}, {0: [ConsumerRecord(b"k3", b"v3")]}]
     consumer = FakeConsumer({1, 0}, batches)
-    feed = KafkaResultsFeed(KafkaSettings(results_topic="results.here"), consumers(consumer))
+    feed = KafkaResultsFeed(KafkaSettings(results_topic="results.here"), new_consumer=consumers(consumer))
     collected = Collected(3)
     feed.start(collected)
     assert collected.enough.wait(10)
@@ -101,7 +101,7 @@ def test_kafka_down_or_the_topic_missing_is_waited_out_then_read(monkeypatch: py
     monkeypatch.setattr(feed_module, "RETRY_SECONDS", 0.01)
     no_topic = FakeConsumer(set(), [])
     ready = FakeConsumer({0}, [{0: [ConsumerRecord(b"k", b"v")]}])
-    feed = KafkaResultsFeed(KafkaSettings(), consumers(KafkaConnectionError(), no_topic, ready))
+    feed = KafkaResultsFeed(KafkaSettings(), new_consumer=consumers(KafkaConnectionError(), no_topic, ready))
     collected = Collected(1)
     with caplog.at_level(logging.WARNING, logger="dashboard.feed"):
         feed.start(collected)
@@ -154,3 +154,26 @@ def test_the_history_opens_cassandra_at_the_first_question_and_again_after_a_fai
     assert len(opened) == 2  # the session is kept
     history.close()
     assert session.shut == 1
+
+
+@pytest.mark.parametrize(("read_committed", "isolation"), [(False, "read_uncommitted"), (True, "read_committed")])
+def test_the_consumer_has_no_group_commits_nothing_and_reads_as_configured(
+    monkeypatch: pytest.MonkeyPatch, read_committed: bool, isolation: str
+) -> None:
+    import kafka
+
+    made: list[dict[str, Any]] = []
+
+    def recording_consumer(**options: Any) -> FakeConsumer:
+        made.append(options)
+        return FakeConsumer({0}, [{0: [ConsumerRecord(b"k", b"v")]}])
+
+    monkeypatch.setattr(kafka, "KafkaConsumer", recording_consumer)
+    feed = KafkaResultsFeed(KafkaSettings(bootstrap_servers="kafka-1:9092,kafka-2:9092"), read_committed)
+    collected = Collected(1)
+    feed.start(collected)
+    assert collected.enough.wait(10)
+    feed.stop()
+    assert made[0]["group_id"] is None and made[0]["enable_auto_commit"] is False
+    assert made[0]["isolation_level"] == isolation
+    assert made[0]["bootstrap_servers"] == ["kafka-1:9092", "kafka-2:9092"]

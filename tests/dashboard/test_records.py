@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from dashboard.records import BadRecord, Removal, decode_record
+from results import records as written
 from results.rows import ResultRow
 from tests.dashboard.fakes import HOUR, record_key, record_value
 
@@ -66,3 +67,18 @@ def test_a_bad_record_says_why_in_one_line(key: bytes | None, value: bytes | Non
 def test_the_same_hour_with_another_offset_is_the_same_key() -> None:
     key = b"2026-12-05T14:00:00+01:00/Bretagne"
     assert decode_record(key, None) == Removal(HOUR, "Bretagne")
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ResultRow(HOUR, "Île-de-France", -3.25, 1, None, None),
+        ResultRow(HOUR, "Provence-Alpes-Côte d'Azur", 21.0, 4_000_000, 19.5,
+                  datetime(2026, 12, 5, 13, 59, 59, 999000, tzinfo=timezone.utc)),  # fmt: skip
+    ],
+)
+def test_what_the_job_writes_is_what_the_dashboard_reads(row: ResultRow) -> None:
+    """The writer's encoding (results/records.py) against this decoding: a renamed field fails here."""
+    key = written.record_key(row.hour, row.region).encode("utf-8")
+    assert decode_record(key, written.record_value(row).encode("utf-8")) == row
+    assert decode_record(key, None) == Removal(row.hour, row.region)
