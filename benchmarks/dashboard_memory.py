@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The dashboard's memory: idle, with its maximum of live pages, and with every page stalled.
 
-    .venv/bin/python benchmarks/dashboard_memory.py                  # 100 pages, 30 days of records
+    .venv/bin/python -m benchmarks.dashboard_memory                  # 100 pages, 30 days of records
 
 One process: the app (``dashboard.app``) under uvicorn on a free port of 127.0.0.1, fed in
 process a month of hourly rows for the 18 regions (what a results topic read from its
