@@ -15,10 +15,11 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import pytest
 import uvicorn
+from starlette.applications import Starlette
 
 from dashboard.app import create_app
 from geo import REGION_NAMES
@@ -48,16 +49,13 @@ def daily_rows(region: str, newest: datetime, hours: int = 30) -> list[ResultRow
 
 
 class ServedApp:
-    """The app on 127.0.0.1 and a free port, in a thread of this process, with a fake feed and history."""
+    """An app on 127.0.0.1 and a free port, in a thread of this process (the end-to-end variant
+    serves the default app, on the real topic and Cassandra, the same way)."""
 
-    def __init__(self) -> None:
-        self.hour = current_hour()
-        self.feed = FakeFeed(*(record(self.hour, name, MEANS[name], 20 + position)
-                               for position, name in enumerate(REGION_NAMES)))  # fmt: skip
-        history = FakeHistory([row for name in REGION_NAMES for row in daily_rows(name, self.hour)])
+    def __init__(self, app: Starlette) -> None:
         self.socket = socket.create_server(("127.0.0.1", 0))
         self.url = "http://127.0.0.1:%d/" % self.socket.getsockname()[1]
-        config = uvicorn.Config(create_app(Settings(), self.feed, history), log_level="warning", timeout_graceful_shutdown=1)
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
@@ -75,10 +73,20 @@ class ServedApp:
         self.socket.close()
 
 
+class Served(NamedTuple):
+    url: str
+    hour: datetime
+    feed: FakeFeed
+
+
 @pytest.fixture(scope="module")
-def served() -> Iterator[ServedApp]:
-    with ServedApp() as app:
-        yield app
+def served() -> Iterator[Served]:
+    """The app with a fake feed holding the current hour for every region, and a fake history."""
+    hour = current_hour()
+    feed = FakeFeed(*(record(hour, name, MEANS[name], 20 + position) for position, name in enumerate(REGION_NAMES)))
+    history = FakeHistory([row for name in REGION_NAMES for row in daily_rows(name, hour)])
+    with ServedApp(create_app(Settings(), feed, history)) as app:
+        yield Served(app.url, hour, feed)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +114,7 @@ def mean_cell(browser, region: str):  # type: ignore[no-untyped-def]
     return browser.find_element(By.CSS_SELECTOR, f'#results tbody tr[data-region="{region}"] td.mean')
 
 
-def test_the_page_shows_a_new_mean_within_2_s_and_a_region_s_last_24_hours(served: ServedApp, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_shows_a_new_mean_within_2_s_and_a_region_s_last_24_hours(served: Served, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -153,7 +161,7 @@ def test_the_page_shows_a_new_mean_within_2_s_and_a_region_s_last_24_hours(serve
     print(f"new mean shown {shown_after * 1000:.0f} ms after the record")
 
 
-def test_the_page_loads_nothing_from_elsewhere(served: ServedApp, browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_loads_nothing_from_elsewhere(served: Served, browser) -> None:  # type: ignore[no-untyped-def]
     browser.get(served.url)
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert resources and all(name.startswith(served.url) for name in resources)
