@@ -22,13 +22,13 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from jvm_profile import record, summary  # beside this script
-from process_cpu import cpu_seconds_by_role, spent_since
 from ingest.loadgen import LoadJob, run_load
 from jobs.running_job import NotRunning
 from jobs.submit import JOBS, ROOT
+from jvm_profile import record, summary  # beside this script
+from process_cpu import cpu_seconds_by_role, spent_since
 from readings.parser import epoch_ms_of
 from testkit.pipeline_run import PipelineRun
 
@@ -57,7 +57,7 @@ class Measurement:
 def prefill(run: PipelineRun, count: int) -> float:
     """One producer, so the topic is in event-time order: two would interleave hours apart and
     the job would rightly send one's readings to the late topic."""
-    start = datetime.now(timezone.utc) - timedelta(hours=25)
+    start = datetime.now(UTC) - timedelta(hours=25)
     job = LoadJob(
         kafka=run.settings.kafka, topic=run.settings.kafka.readings_topic, count=count,
         start_ms=epoch_ms_of(start), span_ms=24 * 3_600_000, processes=1, client="confluent-kafka", seed=1,

@@ -17,7 +17,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -101,7 +101,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
         try:
             moment = parsedate_to_datetime(value)
             if moment.tzinfo is None:  # "-0000": UTC, source unknown
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
             seconds = max(0.0, (moment - now).total_seconds())
         except (TypeError, ValueError, IndexError, OverflowError):
             return None

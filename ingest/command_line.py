@@ -12,8 +12,9 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import fields
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from settings import Settings, configure_logging
 from settings.command_line import UsageError, real_number, settings_or_exit

@@ -16,10 +16,10 @@ import logging
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable, Iterator, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -212,7 +212,7 @@ class MockSensorApi:
         names = [item.name for item in fields(shares)]
         weights = [getattr(shares, name) for name in names]
         draw = float(self._rng.random())
-        for name, weight in zip(names, weights):
+        for name, weight in zip(names, weights, strict=True):
             if draw < weight:
                 return ResponseFault(name)
             draw -= weight
@@ -241,7 +241,7 @@ class MockSensorApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+            def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 if url.path != PATH:
                     self._send(404, b'{"error": "not found"}')

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
-from typing import Callable, Protocol, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -174,7 +175,8 @@ class SensorSimulator:
         """Random ids in the 8-4-4-4-12 layout of the brief's UUIDs."""
         digits = self._rng.bytes(16 * count).hex()
         return [
-            f"{digits[at:at + 8]}-{digits[at + 8:at + 12]}-{digits[at + 12:at + 16]}-{digits[at + 16:at + 20]}-{digits[at + 20:at + 32]}"
+            f"{digits[at : at + 8]}-{digits[at + 8 : at + 12]}-{digits[at + 12 : at + 16]}"
+            f"-{digits[at + 16 : at + 20]}-{digits[at + 20 : at + 32]}"
             for at in range(0, 32 * count, 32)
         ]
 
@@ -205,7 +207,7 @@ class SensorSimulator:
         return datetime.fromtimestamp(time_ms / 1000, tz=self._zone).strftime("%Y-%m-%d %H:%M:%S")
 
     def _timestamp_texts(self, times_ms: np.ndarray) -> list[str]:
-        if self._zone is timezone.utc:
+        if self._zone is UTC:
             texts = np.datetime_as_string(times_ms.astype("datetime64[ms]"), unit="s")
             return [text.replace("T", " ") for text in texts.tolist()]
         return [self.timestamp_text(int(time_ms)) for time_ms in times_ms]
@@ -277,7 +279,9 @@ class SensorSimulator:
         else:
             _, lat, lon = self._places(1)
             version.lat, version.lon = float(lat[0]), float(lon[0])
-        version.text = reading_text(version.id, self.timestamp_text(version.time_ms), version.lat, version.lon, version.temperature)
+        version.text = reading_text(
+            version.id, self.timestamp_text(version.time_ms), version.lat, version.lon, version.temperature
+        )
         return version.text, version.id.encode("ascii")
 
     # ------------------------------------------------------------------ broken records

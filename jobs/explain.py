@@ -23,9 +23,9 @@ import argparse
 import json
 import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from datetime import UTC, datetime
 
 from results.hours import HOUR_MS, hour_of
 
@@ -190,7 +190,7 @@ RENNES = (48.11, -1.68)
 
 
 def utc_ms(text: str) -> int:
-    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1000)
 
 
 @dataclass(frozen=True)

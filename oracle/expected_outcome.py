@@ -7,17 +7,17 @@ in a plain loop in production order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from geo import RegionIndex
-from readings import Reading, ReadingParser, Rejection, locate_readings
-from readings.regions import RegionLookup
-from settings import JobSettings, ReadingRules
-
 from oracle.hourly_means import Winner, hourly_means
 from oracle.outcome import ExpectedLate, ExpectedOutcome, SentMessage
 from oracle.watermark import watermark_time_ms
+from readings import Reading, ReadingParser, Rejection, locate_readings
+from readings.regions import RegionLookup
+from settings import JobSettings, ReadingRules
 
 DEFAULT_OUT_OF_ORDERNESS = timedelta(seconds=JobSettings.out_of_orderness_seconds)
 DEFAULT_ALLOWED_LATENESS = timedelta(seconds=JobSettings.allowed_lateness_seconds)
@@ -60,7 +60,7 @@ def expected_outcome(
     late: list[ExpectedLate] = []
     rejected: list[Rejection] = []
     max_time_ms: dict[int, int] = {}  # per Kafka partition, as the job's partition_watermarks
-    for message, verdict in zip(messages, verdicts):
+    for message, verdict in zip(messages, verdicts, strict=True):
         offered_ms = watermark_time_ms(message.value, message.judged_at_ms, rules)
         if offered_ms is not None and offered_ms > max_time_ms.get(message.partition, offered_ms - 1):
             max_time_ms[message.partition] = offered_ms

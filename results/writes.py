@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from results.tables import COLUMNS, RESULT_TABLES
@@ -30,7 +30,7 @@ class HourlyMeansTables:
         self._deletes = [session.prepare(text) for text in statements(DELETE, keyspace)]
 
     def upsert(self, hour: datetime, region: str, mean: float, readings: int, mean_3h_before: float | None) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         batch = self._batch()
         for upsert in self._upserts:
             batch.add(upsert, (hour, region, mean, readings, mean_3h_before, now))

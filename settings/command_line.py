@@ -13,8 +13,9 @@ import argparse
 import functools
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from settings import Settings, SettingsError, values
 

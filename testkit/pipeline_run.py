@@ -37,7 +37,7 @@ class PipelineRun:
     job_id: str | None = None
 
     @classmethod
-    def create(cls, prefix: str = "e2e", checkpoint_interval_s: int | None = 5) -> "PipelineRun":
+    def create(cls, prefix: str = "e2e", checkpoint_interval_s: int | None = 5) -> PipelineRun:
         """Fresh topics, keyspace, job name and consumer group named ``<prefix>-<random tag>``;
         tests checkpoint every 5 s, benchmarks (``checkpoint_interval_s=None``) keep flink-conf's."""
         tag = f"{prefix}-{uuid.uuid4().hex[:10]}"
@@ -110,7 +110,7 @@ class PipelineRun:
             for message in messages
         ]
         producer.flush()
-        stamped = [(message, future.get(timeout=30)) for message, future in zip(messages, futures)]
+        stamped = [(message, future.get(timeout=30)) for message, future in zip(messages, futures, strict=True)]
         sent = [SentMessage(message, meta.timestamp, meta.partition) for message, meta in stamped]
         producer.close()
         return sent

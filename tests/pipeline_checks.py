@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 from oracle import ExpectedOutcome, SentMessage, diff_tables, expected_outcome
 from reconcile.sources import reconcile_run

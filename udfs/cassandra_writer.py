@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from pyflink.common import Row, RowKind, Types
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext
@@ -38,7 +38,7 @@ class RetryPolicy:
             try:
                 action()
                 return
-            except Exception as error:  # noqa: BLE001 - any driver error is retried, then raised
+            except Exception as error:
                 if clock() + delay > deadline:
                     raise
                 on_retry(error)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -97,7 +97,7 @@ def parse_and_locate_batch(
     ]
     located = iter(locate_readings([verdict for verdict in verdicts if type(verdict) is Reading], regions))
     reasons = []
-    for at, verdict in zip(judged, verdicts):
+    for at, verdict in zip(judged, verdicts, strict=True):
         if type(verdict) is Reading:
             where = next(located)
             if type(where) is str:
@@ -158,7 +158,7 @@ class ParseAndLocate(ScalarFunction):
     def eval(self, payload: pd.Series, judged_at: pd.Series, plain_lat: pd.Series, plain_lon: pd.Series) -> pd.DataFrame:
         self._fail_once_if_asked()
         batch = parse_and_locate_batch(
-            payload.to_numpy(), epoch_ms(judged_at), self.parser, self.regions, datetime.now(timezone.utc),
+            payload.to_numpy(), epoch_ms(judged_at), self.parser, self.regions, datetime.now(UTC),
             plain_lat.to_numpy(dtype=float, na_value=np.nan), plain_lon.to_numpy(dtype=float, na_value=np.nan),
         )
         self._count(batch)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.jvm_profile import summary
+from jvm_profile import summary
 
 PRINTED = """
 jdk.ExecutionSample {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.process_cpu import TICKS_PER_SECOND, cpu_seconds_by_role, role_of, spent_since
+from process_cpu import TICKS_PER_SECOND, cpu_seconds_by_role, role_of, spent_since
 
 
 def fake_process(proc: Path, pid: int, command: list[str], utime: int, stime: int, name: str = "java") -> None:
@@ -32,7 +32,14 @@ def test_processes_are_told_apart_by_their_command_line(command: str, role: str 
 
 
 def test_cpu_is_summed_per_role_and_differenced(tmp_path: Path) -> None:
-    fake_process(tmp_path, 10, ["python", "-m", "pyflink.fn_execution.beam.beam_boot"], 2 * TICKS_PER_SECOND, TICKS_PER_SECOND, "py thon) x")
+    fake_process(
+        tmp_path,
+        10,
+        ["python", "-m", "pyflink.fn_execution.beam.beam_boot"],
+        2 * TICKS_PER_SECOND,
+        TICKS_PER_SECOND,
+        "py thon) x",
+    )
     fake_process(tmp_path, 11, ["python", "-m", "pyflink.fn_execution.beam.beam_boot"], TICKS_PER_SECOND, 0)
     fake_process(tmp_path, 12, ["sleep", "1"], 50 * TICKS_PER_SECOND, 0)
     (tmp_path / "self").mkdir()

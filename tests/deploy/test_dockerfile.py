@@ -114,12 +114,12 @@ def test_job_functions_are_compiled_against_the_wheels_flink(pyproject: dict[str
 
 
 def test_jvm_jars_land_where_flink_iot_submit_and_the_job_look(stages: list[dockerfile.Stage]) -> None:
-    from jobs.submit import ROOT as submit_root
+    from jobs.submit import ROOT as SUBMIT_ROOT
     from jobs.submit import connector_jar
     from udfs.jvm_functions import JOB_FUNCTIONS_JAR
 
-    default_dir = inspect.signature(connector_jar).parameters["lib_dir"].default.relative_to(submit_root)
-    functions_dir = JOB_FUNCTIONS_JAR.parent.relative_to(submit_root)
+    default_dir = inspect.signature(connector_jar).parameters["lib_dir"].default.relative_to(SUBMIT_ROOT)
+    functions_dir = JOB_FUNCTIONS_JAR.parent.relative_to(SUBMIT_ROOT)
     destinations = {item.destination for item in dockerfile.copies(stages[-1]) if item.stage == "connectors"}
     assert destinations == {"/opt/flink/lib/", f"/opt/iot/{default_dir.as_posix()}/", f"/opt/iot/{functions_dir.as_posix()}/"}
     build = " ".join(item.arguments for item in stages[0].instructions if item.keyword == "RUN")

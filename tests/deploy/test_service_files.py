@@ -150,7 +150,9 @@ def test_cassandra_entrypoint_stops_when_it_cannot_turn_authentication_on(cassan
 def test_make_secrets_creates_only_what_is_missing(tmp_path: Path, compose_file: dict[str, Any]) -> None:
     shutil.copy(DOCKER / "make-secrets.sh", tmp_path)
     # Only the templates: real secret files of this checkout stay where they are.
-    templates_only = lambda _folder, names: [name for name in names if not name.endswith(".example")]  # noqa: E731
+    def templates_only(_folder: str, names: list[str]) -> list[str]:
+        return [name for name in names if not name.endswith(".example")]
+
     shutil.copytree(DOCKER / "secrets", tmp_path / "secrets", ignore=templates_only)
     examples = sorted(path.name.removesuffix(".example") for path in (tmp_path / "secrets").glob("*.example"))
     assert examples == sorted(Path(spec["file"]).name for spec in compose_file["secrets"].values())

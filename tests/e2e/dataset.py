@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -40,7 +40,7 @@ def points_in(index: RegionIndex, name: str, count: int, rng: random.Random) -> 
         lat = np.array([rng.uniform(min_lat, max_lat) for _ in range(64)])
         lon = np.array([rng.uniform(min_lon, max_lon) for _ in range(64)])
         hits = index.lookup(lat, lon) == name
-        found += [(round(a, 6), round(o, 6)) for a, o, hit in zip(lat, lon, hits) if hit]
+        found += [(round(a, 6), round(o, 6)) for a, o, hit in zip(lat, lon, hits, strict=True) if hit]
     return found[:count]
 
 

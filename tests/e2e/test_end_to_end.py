@@ -8,7 +8,8 @@ broken messages, with their reasons.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
 import pytest
 
 from oracle import expected_outcome
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 @pytest.mark.parametrize("parallelism", [1, 2])
 def test_tables_and_dead_letters_equal_the_oracle(run: PipelineRun, parallelism: int) -> None:
-    data = build(datetime.now(timezone.utc))
+    data = build(datetime.now(UTC))
     run.submit(parallelism=parallelism, **REMEMBER_IDS_ALL_RUN)
 
     sent = run.produce(data.phase_a)

@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -79,7 +79,7 @@ def first_half_checkpointed(run: PipelineRun, data: Dataset, **overrides: str) -
 
 @pytest.fixture
 def data() -> Dataset:
-    return build(datetime.now(timezone.utc))
+    return build(datetime.now(UTC))
 
 
 def test_taskmanager_killed_five_times(run: PipelineRun, data: Dataset, record_property: Record) -> None:
@@ -171,7 +171,7 @@ def comparable(tables: dict[str, list]) -> dict[str, list[tuple]]:
 def test_a_sensor_with_a_clock_a_day_ahead_makes_nobody_late(run: PipelineRun, data: Dataset, record_property: Record) -> None:
     run.submit(parallelism=1, **REMEMBER_IDS_ALL_RUN)
     sent = run.produce(data.phase_a)
-    ahead = datetime.now(timezone.utc) + timedelta(days=1)
+    ahead = datetime.now(UTC) + timedelta(days=1)
     wrong_clock = [reading(f"ahead-{n}", ahead, (48.11, -1.68), 9.0) for n in range(4)]
     # Had they moved the watermark, every reading of phase B would be too late.
     sent += run.produce(wrong_clock) + run.produce(data.phase_b)

@@ -86,18 +86,43 @@ CASES = [
     case("iot-submit", "--jobmanager", "not a host", says="argument --jobmanager: 'not a host': not host:port"),
     case("iot-submit", "--jobmanager", "127.0.0.1:8081; touch x", says="'127.0.0.1:8081; touch x': not host:port"),
     case("iot-submit", "--jobmanager", "127.0.0.1:99999", says="the port must be from 1 to 65535"),
-    case("iot-submit", "--jobmanager", "{prometheus}", "--conf-dir", "{conf}",
-         says="is not Flink's REST API: GET /jobs/overview did not answer JSON"),
-    case("iot-submit", "--jobmanager", "{web}", "--conf-dir", "{conf}", says="is not Flink's REST API: GET /jobs/overview answered 404"),
-    case("iot-submit", "--jobmanager", "{json}", "--conf-dir", "{conf}", says="is not Flink's REST API: GET /jobs/overview has no list"),
+    case(
+        "iot-submit",
+        "--jobmanager",
+        "{prometheus}",
+        "--conf-dir",
+        "{conf}",
+        says="is not Flink's REST API: GET /jobs/overview did not answer JSON",
+    ),
+    case(
+        "iot-submit",
+        "--jobmanager",
+        "{web}",
+        "--conf-dir",
+        "{conf}",
+        says="is not Flink's REST API: GET /jobs/overview answered 404",
+    ),
+    case(
+        "iot-submit",
+        "--jobmanager",
+        "{json}",
+        "--conf-dir",
+        "{conf}",
+        says="is not Flink's REST API: GET /jobs/overview has no list",
+    ),
     case("iot-submit", "--parallelism", "-1", says="argument --parallelism: '-1': must be from 1 to 32768"),
     case("iot-submit", "--start-timeout", "nan", says="argument --start-timeout: 'nan': must be from 0 to 3600"),
     case("iot-submit", "--python", "/nonexistent/python", says="no such executable"),
     case("iot-submit", "--from-savepoint", "/nonexistent/savepoint", says="no such savepoint or checkpoint"),
     case("iot-submit", "--conf-dir", "/nonexistent", says="no config.yaml in --conf-dir '/nonexistent'"),
     case("iot-submit", "--job", "nope", says="argument --job: invalid choice: 'nope'"),
-    case("iot-submit", "--conf-dir", "{conf}", says="IOT_FLINK_JOBMANAGER='not a host': not host:port",
-         IOT_FLINK_JOBMANAGER="not a host"),
+    case(
+        "iot-submit",
+        "--conf-dir",
+        "{conf}",
+        says="IOT_FLINK_JOBMANAGER='not a host': not host:port",
+        IOT_FLINK_JOBMANAGER="not a host",
+    ),
     *env_cases("iot-submit", "--conf-dir", "{conf}"),
     # iot-reconcile
     case("iot-reconcile", "--hour", "nonsense", says="is not an hour"),
@@ -113,7 +138,9 @@ CASES = [
     case("iot-loadgen", "--rate", "nan", says="argument --rate: 'nan'"),
     case("iot-loadgen", "--span", "99999999999d", says="is longer than 999999999 days"),
     case("iot-loadgen", "--span", "forever", says="is not a duration"),
-    case("iot-loadgen", "--start", "9999-12-31T23:00", "--span", "48h", says="--start and --span reach outside the years 1 to 9999"),
+    case(
+        "iot-loadgen", "--start", "9999-12-31T23:00", "--span", "48h", says="--start and --span reach outside the years 1 to 9999"
+    ),
     case("iot-loadgen", "--malformed", "2", says="argument --malformed: '2': must be from 0 to 1"),
     case("iot-loadgen", "--malformed", "0.6", "--late", "0.6", says="fault shares must be in [0, 1] and add up to at most 1"),
     case("iot-loadgen", "--processes", "0", says="argument --processes: '0': must be from 1 to 256"),
@@ -133,12 +160,18 @@ CASES = [
     *env_cases("iot-mock-api", **KEY),
     # iot-ingest: its environment (its flags are checked by its own tests)
     *env_cases("iot-ingest", **KEY),
-    case("iot-ingest", says="IOT_INGEST_POLL_INTERVAL_SECONDS='0': must be from 0.01", IOT_INGEST_POLL_INTERVAL_SECONDS="0", **KEY),
+    case(
+        "iot-ingest", says="IOT_INGEST_POLL_INTERVAL_SECONDS='0': must be from 0.01", IOT_INGEST_POLL_INTERVAL_SECONDS="0", **KEY
+    ),
     case("iot-ingest", says="IOT_INGEST_REQUEST_TIMEOUT_SECONDS='-1'", IOT_INGEST_REQUEST_TIMEOUT_SECONDS="-1", **KEY),
     case("iot-ingest", says="IOT_INGEST_MAX_BACKOFF_SECONDS='inf'", IOT_INGEST_MAX_BACKOFF_SECONDS="inf", **KEY),
     case("iot-ingest", says="IOT_INGEST_SHUTDOWN_TIMEOUT_SECONDS='1e999'", IOT_INGEST_SHUTDOWN_TIMEOUT_SECONDS="1e999", **KEY),
-    case("iot-ingest", says="IOT_SENSOR_API_URL='file:///etc/passwd': not an http:// or https:// URL",
-         IOT_SENSOR_API_URL="file:///etc/passwd", **KEY),
+    case(
+        "iot-ingest",
+        says="IOT_SENSOR_API_URL='file:///etc/passwd': not an http:// or https:// URL",
+        IOT_SENSOR_API_URL="file:///etc/passwd",
+        **KEY,
+    ),
     case("iot-ingest", says="IOT_INGEST_METRICS_ADDRESS='nonsense': not host:port", IOT_INGEST_METRICS_ADDRESS="nonsense", **KEY),
     case("iot-ingest", says="IOT_SENSOR_API_KEY_FILE='/dev/zero': larger than 64 KiB", IOT_SENSOR_API_KEY_FILE="/dev/zero"),
     case("iot-ingest", says="IOT_SENSOR_API_KEY: the secret holds a control character", IOT_SENSOR_API_KEY="k\r\nX-Evil: 1"),
@@ -149,7 +182,7 @@ COMMANDS = ("iot-query", "iot-submit", "iot-reconcile", "iot-regions", "iot-load
 class PrometheusLike(BaseHTTPRequestHandler):
     """What answers at a metrics port: text, status 200, for any path."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = b"# HELP flink_jobmanager_numRunningJobs numRunningJobs\nflink_jobmanager_numRunningJobs 1.0\n"
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
@@ -162,7 +195,7 @@ class PrometheusLike(BaseHTTPRequestHandler):
 
 
 class JsonNotFlink(PrometheusLike):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = json.dumps({"status": "ok"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -200,8 +233,14 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Out
     (conf / "config.yaml").write_text("rest:\n  port: 8081\n", encoding="utf-8")
     servers = [serve(PrometheusLike), serve(QuietFiles), serve(JsonNotFlink)]
     taken = socket.create_server(("127.0.0.1", 0))
-    context = {"conf": str(conf), "taken_port": str(taken.getsockname()[1]),
-               **{name: "127.0.0.1:%d" % server.server_address[1] for name, server in zip(("prometheus", "web", "json"), servers)}}
+    context = {
+        "conf": str(conf),
+        "taken_port": str(taken.getsockname()[1]),
+        **{
+            name: f"127.0.0.1:{server.server_address[1]}"
+            for name, server in zip(("prometheus", "web", "json"), servers, strict=True)
+        },
+    }
 
     def judge(item: Case) -> Outcome:
         folder = tmp_path_factory.mktemp("cwd")

@@ -64,7 +64,9 @@ def test_failed_submission_shows_flink_output(tmp_path: Path) -> None:
         submit.submit(["false"], tmp_path)
 
 
-def test_submit_main_prints_the_job_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_submit_main_prints_the_job_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     seen: dict[str, list[str]] = {}
 
     def fake_submit(command: list[str], conf_dir: Path) -> str:

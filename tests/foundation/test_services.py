@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
@@ -37,7 +37,7 @@ def test_kafka_message_round_trip(stack: Settings, unique_name: str) -> None:
 
 def test_cassandra_round_trip_in_iot_keyspace(stack: Settings, unique_name: str) -> None:
     session = connect(stack.cassandra, keyspace=stack.cassandra.keyspace)
-    hour = datetime(1999, 1, 1, 3, tzinfo=timezone.utc)
+    hour = datetime(1999, 1, 1, 3, tzinfo=UTC)
     try:
         session.execute(
             "INSERT INTO region_hourly_temperature (hour, region, mean_temperature, readings) "

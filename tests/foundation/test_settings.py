@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import Callable, get_type_hints
+from typing import get_type_hints
 
 import pytest
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -27,7 +27,7 @@ class FakeClock(Clock):
     def __init__(self, start: float = 1000.0, stop_after: int | None = None) -> None:
         super().__init__()
         self.time = start
-        self.wall = datetime(2019, 2, 19, 14, 5, tzinfo=timezone.utc)
+        self.wall = datetime(2019, 2, 19, 14, 5, tzinfo=UTC)
         self.waits: list[float] = []
         self.stop_after = stop_after
 
@@ -122,7 +122,7 @@ def serving(handle: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
     """The URL of a loopback server that answers every GET with ``handle``, for answers the mock never gives."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             handle(self)
 
         def log_message(self, *args: object) -> None:

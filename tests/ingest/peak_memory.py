@@ -17,8 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ingest.api_client import SensorApiClient
 from ingest.clock import Clock
@@ -156,8 +156,11 @@ def main() -> None:
         measured = subprocess.run([sys.executable, "-m", "tests.ingest.peak_memory", "--body", kind],
                                   check=True, capture_output=True, text=True)
         figures = json.loads(measured.stdout)
-        print(f"{kind:<24}" + "".join(f"{figures[name]:>{width},}" for name, width in zip(columns[1:], (9, 10, 12, 11, 13, 10))),
-              flush=True)
+        print(
+            f"{kind:<24}"
+            + "".join(f"{figures[name]:>{width},}" for name, width in zip(columns[1:], (9, 10, 12, 11, 13, 10), strict=True)),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

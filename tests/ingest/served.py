@@ -21,7 +21,9 @@ def expected_topics(served: list[ServedResponse]) -> tuple[Counter, Counter]:
             rejected[(None, str(response.expected_reason))] += 1
             continue
         assert response.records is not None
-        for text, key, reason in zip(response.records.texts, response.records.keys, response.records.expected_reasons):
+        for text, key, reason in zip(
+            response.records.texts, response.records.keys, response.records.expected_reasons, strict=True
+        ):
             if reason is None:
                 readings[(key, text)] += 1
             else:

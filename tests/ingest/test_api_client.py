@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
-from typing import Iterator
 
 import pytest
 
 from ingest.api_client import (
-    ApiCallFailed, ApiRefused, FetchStopped, SensorApiClient, content_length, parse_api_url, retry_after_seconds,
+    ApiCallFailed,
+    ApiRefused,
+    FetchStopped,
+    SensorApiClient,
+    content_length,
+    parse_api_url,
+    retry_after_seconds,
 )
 from ingest.clock import Clock
 from ingest.mock_api import MockApiConfig, MockSensorApi
@@ -116,7 +122,7 @@ def test_a_408_is_retried() -> None:
     assert failure.value.kind == "http_408"
 
 
-NOW = datetime(2019, 2, 19, 14, 5, tzinfo=timezone.utc)
+NOW = datetime(2019, 2, 19, 14, 5, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,8 @@ def ingest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_a_bad_argument_is_one_line_on_stderr_and_exit_2(args: list[str], env: dict[str, str], told: str) -> None:
-    """Issue 13, case 10 (iot-ingest): tracebacks for --interval 0, nan, --timeout -1, --url "not a url", --metrics-address nonsense.
+    """Issue 13, case 10 (iot-ingest): tracebacks for --interval 0, nan, --timeout -1, --url "not a url",
+    --metrics-address nonsense.
 
     Wrong IOT_* variables are the settings' to refuse: tests/foundation/test_command_errors.py."""
     result = ingest(*args, **env)

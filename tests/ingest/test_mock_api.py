@@ -7,7 +7,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -56,7 +56,15 @@ def test_scripted_faults_then_shares(api: MockSensorApi) -> None:
     assert get(api.url)[1] == b""
     assert b"\xe7" in get(api.url)[1]
     reasons = [served.expected_reason for served in api.served]
-    assert reasons == [None, None, None, Reason.MALFORMED_JSON, Reason.NOT_AN_ARRAY, Reason.EMPTY_MESSAGE, Reason.INVALID_ENCODING]
+    assert reasons == [
+        None,
+        None,
+        None,
+        Reason.MALFORMED_JSON,
+        Reason.NOT_AN_ARRAY,
+        Reason.EMPTY_MESSAGE,
+        Reason.INVALID_ENCODING,
+    ]
     assert api.served[0].records is None and len(api.served[2].records) == 20
 
 
@@ -86,8 +94,9 @@ def test_an_outage_fails_every_call_until_it_ends() -> None:
 
 def test_response_fault_shares_are_drawn_deterministically() -> None:
     def faults(seed: int) -> list[ResponseFault]:
-        config = MockApiConfig(api_key=KEY, readings_per_call=1, seed=seed,
-                               response_faults=ResponseFaultMix(server_error=0.3, empty=0.3))
+        config = MockApiConfig(
+            api_key=KEY, readings_per_call=1, seed=seed, response_faults=ResponseFaultMix(server_error=0.3, empty=0.3)
+        )
         server = MockSensorApi(config, SquareRegions())
         try:
             return [server.answer({}).fault for _ in range(30)]
@@ -103,6 +112,7 @@ def test_response_fault_shares_are_drawn_deterministically() -> None:
 def test_a_hanging_answer_ends_when_the_server_stops() -> None:
     server = MockSensorApi(MockApiConfig(api_key=KEY, hang_seconds=60), SquareRegions()).start()
     server.script(["timeout"])
+
     def call() -> None:
         try:
             get(server.url)

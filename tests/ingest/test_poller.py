@@ -7,15 +7,23 @@ import logging
 import os
 import traceback
 from collections import Counter
+from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from ingest.api_client import ApiCallFailed, ApiRefused, ApiResponse, SensorApiClient
 from ingest.mock_api import MockApiConfig, MockSensorApi
 from ingest.poller import (
-    EXIT_MISCONFIGURED, EXIT_KAFKA_REFUSED, EXIT_OK, EXIT_SPOOLED, Poller, PollReport, PollSchedule, ReadingSource,
+    EXIT_KAFKA_REFUSED,
+    EXIT_MISCONFIGURED,
+    EXIT_OK,
+    EXIT_SPOOLED,
+    Poller,
+    PollReport,
+    PollSchedule,
+    ReadingSource,
     ingest_metrics,
 )
 from ingest.producer import RECORD_OVERHEAD_BYTES, Failure, Record, ReliableProducer
@@ -54,11 +62,17 @@ class FakeSource:
         return ApiResponse(step, self.api_seconds)
 
 
-def make(clock: FakeClock, source: ReadingSource, tmp_path: Path, client: FakeDeliveryClient | None = None, **settings) -> tuple[Poller, FakeDeliveryClient]:  # type: ignore[no-untyped-def]
+def make(
+    clock: FakeClock, source: ReadingSource, tmp_path: Path, client: FakeDeliveryClient | None = None, **settings
+) -> tuple[Poller, FakeDeliveryClient]:  # type: ignore[no-untyped-def]
     client = client or FakeDeliveryClient()
     client.clock = clock
-    ingest = IngestSettings(**{"poll_interval_seconds": 10.0, "spool_dir": str(tmp_path / "spool"), "metrics_address": "", **settings})
-    poller = Poller(source, ReliableProducer(client, clock), SquareRegions(), TOPICS, ReadingRules(), ingest, clock, ingest_metrics())
+    ingest = IngestSettings(
+        **{"poll_interval_seconds": 10.0, "spool_dir": str(tmp_path / "spool"), "metrics_address": "", **settings}
+    )
+    poller = Poller(
+        source, ReliableProducer(client, clock), SquareRegions(), TOPICS, ReadingRules(), ingest, clock, ingest_metrics()
+    )
     return poller, client
 
 
@@ -94,7 +108,11 @@ def test_a_broken_response_is_rejected_once_as_a_whole(fake_clock: FakeClock, tm
 
 
 def test_polls_stay_on_the_grid_and_never_overlap(fake_clock: FakeClock, tmp_path: Path) -> None:
-    slow = lambda: (fake_clock.advance(13.0), body())[1]  # noqa: E731 - a 13 s call
+    def slow() -> bytes:
+        """A 13 s call."""
+        fake_clock.advance(13.0)
+        return body()
+
     source = FakeSource(fake_clock, [body(), slow, body(), body()], api_seconds=0.5)
     poller, _ = make(fake_clock, source, tmp_path)
     assert poller.run(max_polls=4) == EXIT_OK
@@ -112,7 +130,7 @@ def test_failures_back_off_and_honour_retry_after(fake_clock: FakeClock, tmp_pat
     source = FakeSource(fake_clock, script)
     poller, client = make(fake_clock, source, tmp_path, max_backoff_seconds=60.0)
     assert poller.run(max_polls=1) == EXIT_OK
-    gaps = [later - earlier for earlier, later in zip(source.calls, source.calls[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(source.calls)]
     assert 0.25 <= gaps[0] <= 0.5 and 0.5 <= gaps[1] <= 1.0 and gaps[2] == 7.0
     assert poller.metrics.value("poll_failures_total", kind="http_429") == 1
     assert len(topic_values(client, TOPICS.readings_topic)) == 1
@@ -237,6 +255,7 @@ def test_the_api_key_appears_in_no_log_line_error_or_record(tmp_path: Path, capl
 
 # Issue 13 ("hostile input"): each case of its "Why" list that concerns iot-ingest.
 
+
 def rejected_records(client: FakeDeliveryClient) -> list[tuple[bytes | None, dict]]:
     return [(key, json.loads(value)) for key, value in topic_values(client, TOPICS.rejected_topic)]
 
@@ -247,8 +266,9 @@ HUGE = 10 * 1024 * 1024
 @pytest.mark.parametrize(
     "hostile",
     [
-        json.dumps({"id": "big", "timestamp": "2019-02-19 14:00:00", "lat": 48.0, "lon": -3.0, "temperature": 9.5,
-                    "note": "x" * HUGE}),
+        json.dumps(
+            {"id": "big", "timestamp": "2019-02-19 14:00:00", "lat": 48.0, "lon": -3.0, "temperature": 9.5, "note": "x" * HUGE}
+        ),
         reading("big", timestamp="2019-02-19 " + "1" * (HUGE // 2)),
         '{"id": "big", "' + "k" * (HUGE // 2) + '": 1, "' + "k" * (HUGE // 2) + '": 2}',
         reading("mid", timestamp="2019-02-19 " + "1" * 60_000),  # under the reading limit: its detail repeats it
@@ -273,8 +293,9 @@ def test_a_huge_item_is_rejected_alone_and_the_good_readings_beside_it_are_publi
 
 def test_a_rejection_record_is_cut_to_what_the_producer_takes(fake_clock: FakeClock, tmp_path: Path) -> None:
     hostile = reading("mid", timestamp="2019-02-19 " + "\x01" * 10_000)  # 6 bytes in the element, 7 in the record
-    poller, client = make(fake_clock, FakeSource(fake_clock, [body(hostile, reading("a"))]), tmp_path,
-                          FakeDeliveryClient(max_record_bytes=40_000))
+    poller, client = make(
+        fake_clock, FakeSource(fake_clock, [body(hostile, reading("a"))]), tmp_path, FakeDeliveryClient(max_record_bytes=40_000)
+    )
     assert poller.run(max_polls=1) == EXIT_OK
     [(key, record)] = rejected_records(client)
     assert key == b"mid" and record["reason"] == "invalid_timestamp" and record["truncated"] is True
@@ -297,11 +318,13 @@ def test_a_spooled_record_kafka_cannot_take_is_rejected_once_and_polling_goes_on
     assert spool.files() == []
 
 
-def test_a_record_the_broker_refuses_as_too_large_is_rejected_not_spooled(fake_clock: FakeClock, tmp_path: Path,
-                                                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_a_record_the_broker_refuses_as_too_large_is_rejected_not_spooled(
+    fake_clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """A broker whose limit is below the client's: the reading is rejected; a rejection it still refuses is logged, counted."""
-    bulky = json.dumps({"id": "bulky", "timestamp": "2019-02-19 14:00:00", "lat": 48.0, "lon": -3.0, "temperature": 9.5,
-                        "note": "x" * 50_000})
+    bulky = json.dumps(
+        {"id": "bulky", "timestamp": "2019-02-19 14:00:00", "lat": 48.0, "lon": -3.0, "temperature": 9.5, "note": "x" * 50_000}
+    )
     client = FakeDeliveryClient(broker_max_bytes=40_000)
     poller, _ = make(fake_clock, FakeSource(fake_clock, [body(reading("a"), bulky)]), tmp_path, client)
     assert poller.run(max_polls=1) == EXIT_OK
@@ -358,8 +381,9 @@ def test_a_stop_or_a_refusal_during_the_replay_leaves_the_spool_as_it_was(tmp_pa
     assert spool.files() == [path] and list(Spool.load(path)) == saved
 
 
-def test_an_unreadable_spool_file_is_set_aside_and_the_rest_replayed(fake_clock: FakeClock, tmp_path: Path,
-                                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unreadable_spool_file_is_set_aside_and_the_rest_replayed(
+    fake_clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     spool = Spool(tmp_path / "spool")
     broken = spool.save([Record(TOPICS.readings_topic, b"a", reading("a").encode())])
     broken.write_text("not json\n")
@@ -435,8 +459,14 @@ def test_a_stop_during_a_slow_body_is_honoured_at_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("retry_after", "expected"),
-    [("0", (0.25, 0.5)), ("Tue, 19 Feb 2019 13:00:00 GMT", (0.25, 0.5)), ("999999", (8.0, 8.0)), ("²", (0.25, 0.5)),
-     ("9" * 400, (0.25, 0.5)), ("Fri, 31 Dec 9999 23:59:59 GMT", (0.25, 0.5))],
+    [
+        ("0", (0.25, 0.5)),
+        ("Tue, 19 Feb 2019 13:00:00 GMT", (0.25, 0.5)),
+        ("999999", (8.0, 8.0)),
+        ("²", (0.25, 0.5)),
+        ("9" * 400, (0.25, 0.5)),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", (0.25, 0.5)),
+    ],
 )
 def test_retry_after_is_clamped_and_never_crashes_nor_loops_tight(
     retry_after: str, expected: tuple[float, float], tmp_path: Path

@@ -60,7 +60,7 @@ def test_topics_hold_exactly_what_was_served(topics: KafkaSettings, regions, tmp
         text
         for response in served
         if response.records and response.expected_reason is None
-        for text, reason in zip(response.records.texts, response.records.expected_reasons)
+        for text, reason in zip(response.records.texts, response.records.expected_reasons, strict=True)
         if reason is None
     ]
     by_key: dict[bytes, list[bytes]] = {}
@@ -136,7 +136,8 @@ def test_the_command_stops_cleanly_on_sigterm_and_keeps_the_key_secret(topics: K
             time.sleep(0.2)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
-        refused = run_command(["ingest.poller", "--url", api.url, "--metrics-address", ""], {**env, "IOT_SENSOR_API_KEY": "wrong-" + KEY})
+        wrong_key = {**env, "IOT_SENSOR_API_KEY": "wrong-" + KEY}
+        refused = run_command(["ingest.poller", "--url", api.url, "--metrics-address", ""], wrong_key)
         refused_output, _ = refused.communicate(timeout=30)
         served = list(api.served)
     assert process.returncode == 0, output
@@ -151,8 +152,21 @@ def test_main_in_process_runs_the_given_number_of_polls(topics: KafkaSettings, r
         monkeypatch.setenv("IOT_SENSOR_API_KEY", KEY)
         monkeypatch.setenv("IOT_KAFKA_READINGS_TOPIC", topics.readings_topic)
         monkeypatch.setenv("IOT_KAFKA_REJECTED_TOPIC", topics.rejected_topic)
-        code = main(["--url", api.url, "--interval", "0.1", "--polls", "2", "--metrics-address", "127.0.0.1:0",
-                     "--spool-dir", str(tmp_path), "--stamp-fetch-time"])
+        code = main(
+            [
+                "--url",
+                api.url,
+                "--interval",
+                "0.1",
+                "--polls",
+                "2",
+                "--metrics-address",
+                "127.0.0.1:0",
+                "--spool-dir",
+                str(tmp_path),
+                "--stamp-fetch-time",
+            ]
+        )
         served = list(api.served)
     assert code == EXIT_OK
     values = [json.loads(message.value) for message in read_topic(topics, topics.readings_topic)]
@@ -176,7 +190,9 @@ def test_a_broker_restart_loses_nothing(topics: KafkaSettings, regions, tmp_path
         runner = threading.Thread(target=lambda: outcome.append(poller.run()))
         runner.start()
         time.sleep(2)
-        restart = subprocess.run([str(ROOT / "scripts" / "stack.sh"), "restart", "kafka"], capture_output=True, text=True, timeout=300)
+        restart = subprocess.run(
+            [str(ROOT / "scripts" / "stack.sh"), "restart", "kafka"], capture_output=True, text=True, timeout=300
+        )
         assert restart.returncode == 0, restart.stderr
         polls_at_restart = poller.metrics.value("polls_total")
         deadline = time.monotonic() + 120

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from ingest import response as response_module
 from ingest.api_client import ApiResponse
 from ingest.response import (
-    HEAD_BYTES, MAX_READING_BYTES, SplitResponse, head_text, oversized_element, split_array, split_response,
+    HEAD_BYTES,
+    MAX_READING_BYTES,
+    SplitResponse,
+    head_text,
+    oversized_element,
+    split_array,
+    split_response,
     stamp_fetch_time,
 )
 from readings import Reason, Rejection
@@ -119,7 +125,10 @@ def test_more_elements_than_the_cap_leave_one_rejection_for_the_rest(monkeypatch
     assert isinstance(split, SplitResponse) and list(split.elements()) == [b"1", b"{}", b"[2]"]
     assert split.excess is not None and split.excess.reason is Reason.RESPONSE_TOO_LARGE
     assert split.excess.raw == "{}, 5]"
-    assert split.excess.detail == "the response holds more than 3 elements: the first 3 are read, the 6 bytes from byte 13 on are not"
+    assert (
+        split.excess.detail
+        == "the response holds more than 3 elements: the first 3 are read, the 6 bytes from byte 13 on are not"
+    )
 
 
 def test_more_brackets_than_the_budget_leave_one_rejection_for_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,7 +154,7 @@ def test_an_element_larger_than_a_reading_may_be_is_rejected_unparsed() -> None:
     assert oversized_element(element[: MAX_READING_BYTES - 2] + b'"}') is None
 
 
-NOW = datetime(2019, 2, 19, 14, 5, tzinfo=timezone.utc)
+NOW = datetime(2019, 2, 19, 14, 5, tzinfo=UTC)
 
 
 def test_stamping_keeps_the_source_time() -> None:

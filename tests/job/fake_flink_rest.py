@@ -50,7 +50,8 @@ class FakeFlinkRest:
         self.requests: list[str] = []
         self._current = -1  # the snapshot the last GET /jobs/<id> answered
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.address = "%s:%d" % self._server.server_address[:2]
+        host, port = self._server.server_address[:2]
+        self.address = f"{host}:{port}"
 
     def __enter__(self) -> FakeFlinkRest:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -99,7 +100,7 @@ class FakeFlinkRest:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 status, body = fake.answer(self.path)
                 data = json.dumps(body).encode()
                 self.send_response(status)

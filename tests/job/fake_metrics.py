@@ -15,7 +15,7 @@ class FakeMetrics:
     def __init__(self) -> None:
         self.counters: dict[str, FakeCounter] = {}
 
-    def add_group(self, name: str) -> "FakeMetrics":
+    def add_group(self, name: str) -> FakeMetrics:
         return self
 
     def counter(self, name: str) -> FakeCounter:

@@ -3,8 +3,9 @@ parse-and-locate UDF's batch function on what it left (tests of the catalogue an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from pyflink.datastream import StreamExecutionEnvironment
@@ -48,12 +49,12 @@ class JobParse(NamedTuple):
 def job_parse(
     payloads: Sequence[bytes | None], judged_at_ms: Sequence[int], regions, now: datetime, rules: ReadingRules = ReadingRules()
 ) -> JobParse:
-    plain = [jvm_plain_reading(payload, judged, rules) for payload, judged in zip(payloads, judged_at_ms)]
+    plain = [jvm_plain_reading(payload, judged, rules) for payload, judged in zip(payloads, judged_at_ms, strict=True)]
     lat = np.array([np.nan if reading is None else reading.lat for reading in plain])
     lon = np.array([np.nan if reading is None else reading.lon for reading in plain])
     batch = parse_and_locate_batch(list(payloads), list(judged_at_ms), ReadingParser(rules), regions, now, lat, lon)
     rows = batch.frame().to_dict("records")
-    for row, reading in zip(rows, plain):
+    for row, reading in zip(rows, plain, strict=True):
         if row["kind"] == READING and reading is not None:
             for name, value in reading._asdict().items():
                 row[name] = value if row[name] is None else row[name]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +13,7 @@ from tests.job.fake_metrics import FakeMetrics
 from udfs import cassandra_writer
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, write_for
 
-HOUR = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
+HOUR = datetime(2019, 4, 28, 4, tzinfo=UTC)
 HOUR_MS = int(HOUR.timestamp() * 1000)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,7 +24,7 @@ from udfs.parse_and_locate import (
     parse_and_locate_udf,
 )
 
-NOW = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
 
 
@@ -44,7 +44,13 @@ class FakeRegions:
 
 
 def test_valid_invalid_and_outside_readings_each_get_a_row_in_order() -> None:
-    payloads = [reading(), b"{oops", reading(id="r2", lat=49.9, lon=-5.0), None, reading(id="r3", timestamp="2026-11-29 12:00:00")]
+    payloads = [
+        reading(),
+        b"{oops",
+        reading(id="r2", lat=49.9, lon=-5.0),
+        None,
+        reading(id="r3", timestamp="2026-11-29 12:00:00"),
+    ]
     batch = parse_and_locate_batch(payloads, [NOW_MS] * 5, ReadingParser(ReadingRules()), FakeRegions(), NOW)
     frame = batch.frame()
     assert list(frame.columns) == COLUMNS
@@ -52,7 +58,7 @@ def test_valid_invalid_and_outside_readings_each_get_a_row_in_order() -> None:
     assert list(frame["reason"][1:]) == ["malformed_json", "outside_france", "empty_message", "future_timestamp"]
     first = frame.iloc[0]
     assert (first["id"], first["region"], first["temperature"]) == ("r1", "Bretagne", 9.5)
-    assert first["event_ms"] == int(datetime(2026, 11, 28, 11, tzinfo=timezone.utc).timestamp() * 1000)
+    assert first["event_ms"] == int(datetime(2026, 11, 28, 11, tzinfo=UTC).timestamp() * 1000)
     outside = json.loads(frame.iloc[2]["dead_letter_value"])
     assert outside["stage"] == "job" and "Normandie" in outside["detail"] and "12.3 km" in outside["detail"]
     assert frame.iloc[2]["dead_letter_key"] == "r2"
@@ -61,7 +67,9 @@ def test_valid_invalid_and_outside_readings_each_get_a_row_in_order() -> None:
 
 def test_future_is_judged_against_the_record_timestamp_not_the_wall_clock() -> None:
     late_clock = NOW_MS + 86_400_000
-    batch = parse_and_locate_batch([reading(timestamp="2026-11-29 11:00:00")], [late_clock], ReadingParser(ReadingRules()), FakeRegions(), NOW)
+    batch = parse_and_locate_batch(
+        [reading(timestamp="2026-11-29 11:00:00")], [late_clock], ReadingParser(ReadingRules()), FakeRegions(), NOW
+    )
     assert batch.kinds[0] == READING
 
 
@@ -108,7 +116,13 @@ def test_udf_counts_readings_and_rejections_by_reason() -> None:
     frame = function.eval(payloads, pd.Series([pd.Timestamp(NOW)] * 4), *not_plain(4))
     assert list(frame["kind"]) == [READING, REJECTED, REJECTED, REJECTED]
     counts = {name: c.count for name, c in metrics.counters.items()}
-    assert counts == {"readings_in": 4, "readings_located": 1, "readings_outside_france": 1, "outside_france": 1, "not_an_object": 2}
+    assert counts == {
+        "readings_in": 4,
+        "readings_located": 1,
+        "readings_outside_france": 1,
+        "outside_france": 1,
+        "not_an_object": 2,
+    }
 
 
 def test_injected_failure_fires_once(tmp_path: Path) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from oracle import SentMessage
 
 RENNES = (48.11, -1.68)  # Bretagne
 CAEN = (49.18, -0.37)  # Normandie
 MADRID = (40.4168, -3.7038)  # outside France
-BASE = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)  # an hour start
+BASE = datetime(2019, 4, 28, 4, tzinfo=UTC)  # an hour start
 CLOCK = BASE + timedelta(days=1)
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import pytest
 from pyflink.datastream import StreamExecutionEnvironment
@@ -25,7 +26,7 @@ from ingest.api_client import SensorApiClient
 from ingest.poller import EXIT_OK, Poller, ingest_metrics
 from ingest.producer import ReliableProducer
 from ingest.response import split_array
-from readings import Reason, ReadingParser
+from readings import Reason
 from readings.parser import epoch_ms_of
 from readings.rejected import utc_text
 from results.hours import HOUR_MS
@@ -35,7 +36,6 @@ from tests.ingest.conftest import FakeClock, FakeDeliveryClient, serving
 from tests.job.plain_readings import job_parse
 from udfs.jvm_functions import with_job_functions
 from udfs.parse_and_locate import READING
-
 
 CATALOGUE = catalogue()
 KINDS = [pytest.param(entry, id=entry.kind) for entry in CATALOGUE]
@@ -81,10 +81,13 @@ def ingest(bodies: Sequence[bytes], regions: RegionIndex, tmp_path: Path) -> lis
     settings = IngestSettings(spool_dir=str(tmp_path / "spool"), metrics_address="")
     with serving(answer) as url:
         client = SensorApiClient(url, "test-key", max_body_bytes=RESPONSE_LIMIT_BYTES)
-        poller = Poller(client, ReliableProducer(kafka, clock), regions, TOPICS, ReadingRules(), settings, clock, ingest_metrics())
+        poller = Poller(
+            client, ReliableProducer(kafka, clock), regions, TOPICS, ReadingRules(), settings, clock, ingest_metrics()
+        )
         assert poller.run(max_polls=len(bodies)) == EXIT_OK
     return [
-        Verdict(ACCEPTED, record.key, None) if record.topic == TOPICS.readings_topic
+        Verdict(ACCEPTED, record.key, None)
+        if record.topic == TOPICS.readings_topic
         else Verdict(*_rejected(record.key, record.value))
         for record in kafka.delivered
     ]
@@ -94,9 +97,13 @@ def job(messages: Sequence[bytes], regions: RegionIndex) -> list[Verdict]:
     """What the parse-and-locate UDF makes of these Kafka messages, all judged at JUDGED_AT."""
     parsed = job_parse(messages, [epoch_ms_of(JUDGED_AT)] * len(messages), regions, JUDGED_AT)
     return [
-        Verdict(ACCEPTED, row["id"].encode(), None) if row["kind"] == READING
-        else Verdict(*_rejected(None if row["dead_letter_key"] is None else row["dead_letter_key"].encode(),
-                                row["dead_letter_value"].encode()))
+        Verdict(ACCEPTED, row["id"].encode(), None)
+        if row["kind"] == READING
+        else Verdict(
+            *_rejected(
+                None if row["dead_letter_key"] is None else row["dead_letter_key"].encode(), row["dead_letter_value"].encode()
+            )
+        )
         for row in parsed.rows
     ]
 
@@ -172,7 +179,7 @@ def mixed(entries: list[BadInput], goods: list[bytes]) -> tuple[list[bytes], lis
     inputs: list[bytes] = []
     passing: list[bytes] = []
     reasons: list[str] = []
-    for good, entry in zip(goods, entries):
+    for good, entry in zip(goods, entries, strict=False):
         inputs += [good, *[entry.message] * entry.copies]  # type: ignore[list-item]
         passing.append(good)
         if entry.expected == ACCEPTED:
@@ -190,7 +197,7 @@ def test_ingest_publishes_every_good_reading_among_all_bad_kinds(regions: Region
     goods = good_readings(len(elements) + 1 + len(bodies))
     inputs, passing, reasons = mixed(elements, goods)
     script = [array(*inputs)]
-    for entry, good in zip(bodies, goods[len(elements) + 1 :]):  # a bad response, then a good one: the flow goes on
+    for entry, good in zip(bodies, goods[len(elements) + 1 :], strict=True):  # a bad response, then a good one: the flow goes on
         script += [entry.body, array(good)]  # type: ignore[list-item]
         passing.append(good)
         reasons.append(entry.expected)
@@ -205,7 +212,9 @@ def test_the_job_keeps_every_good_reading_among_all_bad_kinds(regions: RegionInd
     inputs, passing, reasons = mixed(entries, good_readings(len(entries) + 1))
     verdicts = job(inputs, regions)
     assert len(verdicts) == len(inputs)
-    assert [verdict.key for verdict in verdicts if verdict.reason == ACCEPTED] == [json.loads(text)["id"].encode() for text in passing]
+    assert [verdict.key for verdict in verdicts if verdict.reason == ACCEPTED] == [
+        json.loads(text)["id"].encode() for text in passing
+    ]
     assert [verdict.reason for verdict in verdicts if verdict.reason != ACCEPTED] == reasons
 
 

@@ -9,7 +9,7 @@ Long inputs are drawn as a short unit repeated, so a few hundred examples stay q
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,19 +17,18 @@ from hypothesis import strategies as st
 from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 
-from readings import Reason, ReadingParser, Rejection, rejection_record
+from readings import Reason, Rejection, rejection_record
 from readings.parser import epoch_ms_of
 from readings.rejected import MAX_RECORD_BYTES, utc_text
 from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, utc_text_of_ms
-from settings import ReadingRules
+from tests.job.plain_readings import job_parse
 from tests.readings.test_regions_and_rejected import BoxRegions
 from udfs.jvm_functions import with_job_functions
-from tests.job.plain_readings import job_parse
 from udfs.parse_and_locate import REJECTED
 
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RECORD_FIELDS = {"reason", "detail", "stage", "raw", "rejected_at"}
-BIG = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+BIG = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
 # Every character JSON escapes or UTF-8 widens, unpaired surrogates included, often.
 awkward = st.sampled_from(['"', "\\", "\x00", "\x01", "\x1f", "\n", "\u2028", "é", "€", "😀", "\udc80", "\ud800", "a"])

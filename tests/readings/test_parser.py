@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from readings import Reading, ReadingParser, Reason, Rejection, parse_reading
 from readings.parser import decode_json
 from settings import ReadingRules
 
-NOW = datetime(2019, 2, 19, 14, 5, 0, tzinfo=timezone.utc)
+NOW = datetime(2019, 2, 19, 14, 5, 0, tzinfo=UTC)
 NOW_MS = 1550585100000
 RULES = ReadingRules()
 GOOD = {
@@ -38,7 +38,7 @@ def test_the_briefs_example_is_a_reading() -> None:
     raw = json.dumps(GOOD)
     reading = parse_reading(raw.encode(), NOW, RULES)
     assert reading == Reading(GOOD["id"], 1550584930000, 45.6258385, 0.0629891, 29.4068, raw)
-    assert reading.event_time == datetime(2019, 2, 19, 14, 2, 10, tzinfo=timezone.utc)
+    assert reading.event_time == datetime(2019, 2, 19, 14, 2, 10, tzinfo=UTC)
 
 
 def test_integers_are_numbers_and_unknown_fields_are_ignored() -> None:
@@ -97,7 +97,10 @@ def test_each_broken_input_has_its_reason(raw: bytes | str, reason: Reason) -> N
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_non_finite_numbers_are_out_of_range_not_malformed(literal: str) -> None:
-    assert reason_of(text_with(temperature=0).replace('"temperature": 0', f'"temperature": {literal}')) is Reason.TEMPERATURE_OUT_OF_RANGE
+    assert (
+        reason_of(text_with(temperature=0).replace('"temperature": 0', f'"temperature": {literal}'))
+        is Reason.TEMPERATURE_OUT_OF_RANGE
+    )
     assert reason_of(text_with(lat=0).replace('"lat": 0', f'"lat": {literal}')) is Reason.INVALID_COORDINATES
     assert reason_of(text_with(lon=0).replace('"lon": 0', f'"lon": {literal}')) is Reason.INVALID_COORDINATES
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
 from readings import Reading, Reason, Rejection, locate_readings, rejection_record
 from readings.rejected import MAX_RECORD_BYTES
 
-NOW = datetime(2019, 2, 19, 14, 5, 0, 123456, tzinfo=timezone.utc)
+NOW = datetime(2019, 2, 19, 14, 5, 0, 123456, tzinfo=UTC)
 
 
 class BoxRegions:
