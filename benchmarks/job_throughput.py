@@ -23,6 +23,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from ingest.loadgen import LoadJob, run_load
 from jobs.running_job import NotRunning
@@ -77,7 +78,16 @@ def counted(run: PipelineRun) -> int:
     return sum(row.readings for row in run.table_rows()["region_hourly_temperature"])
 
 
-def finished_seconds(run: PipelineRun) -> float | None:
+class FlinkJob(Protocol):
+    """What ``finished_seconds`` reads of a run: its job through the REST API."""
+
+    @property
+    def job_id(self) -> str | None: ...
+
+    def rest(self, path: str) -> dict: ...
+
+
+def finished_seconds(run: FlinkJob) -> float | None:
     """RUNNING to FINISHED by the REST API's clock, once the bounded floor job has finished."""
     job = run.rest(f"/jobs/{run.job_id}")
     if job["state"] != "FINISHED":
@@ -125,6 +135,7 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
     finally:
         run.cancel()
         run.drop()
+    assert seconds is not None, "the loop ends only once the floor's run finished"
     return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v}, cpu, profile)
 
 

@@ -21,6 +21,7 @@ import argparse
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         "naive: prepared shapely contains_xy": naive_lookup(index),
         "original: bounding rectangles": rectangle_lookup(index),
     }
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for label, lookup in methods.items():
         seconds, names = best_time(lookup, lat, lon, args.repeat)
         results[label] = {

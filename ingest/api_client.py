@@ -191,7 +191,7 @@ class _Exchange:
         client, url = self._client, self._url
         kind = http.client.HTTPSConnection if url.https else http.client.HTTPConnection
         connection = kind(url.host, url.port, timeout=client.timeout_seconds)
-        connection._create_connection = self._open_socket  # type: ignore[attr-defined] - the hook http.client offers
+        connection._create_connection = self._open_socket  # type: ignore[attr-defined]  # the hook http.client offers
         started = client.clock.monotonic()
         try:
             try:

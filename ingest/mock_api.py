@@ -133,7 +133,7 @@ class MockSensorApi:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         return f"http://{host}:{port}{PATH}"
 
     def start(self) -> MockSensorApi:
@@ -287,7 +287,7 @@ class MockSensorApi:
                 handler.close_connection = True
             else:
                 headers = {"Retry-After": str(self.config.retry_after_seconds)} if served.status == 429 else {}
-                handler._send(served.status, body, headers)  # type: ignore[attr-defined]
+                handler._send(served.status, body, headers)  # type: ignore[attr-defined]  # our Handler's, see _handler_class
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up first (a timeout fault does that on purpose)
         finally:

@@ -256,7 +256,7 @@ class Poller:
             texts.append(element)
             outcomes.append(self._parser.parse(element, now_ms) if oversized is None else oversized)
         valid = [index for index, outcome in enumerate(outcomes) if isinstance(outcome, Reading)]
-        located = locate_readings([outcomes[index] for index in valid], self._regions)  # type: ignore[misc]
+        located = locate_readings([outcome for outcome in outcomes if isinstance(outcome, Reading)], self._regions)
         for index, place in zip(valid, located, strict=True):
             if isinstance(place, Rejection):
                 outcomes[index] = place
@@ -289,7 +289,7 @@ class Poller:
                 continue
             if record.topic == self._topics.readings_topic:
                 tally.published -= 1
-            elif tally.rejected[reason]:  # counted by this poll (a replayed record was not)
+            elif reason is not None and tally.rejected[reason]:  # counted by this poll (a replayed record was not)
                 tally.rejected[reason] -= 1
             reading_id = record.key.decode("utf-8", "backslashreplace") if record.key is not None else None
             rejection = too_large(record.value, f"kafka cannot take this {len(record.value)}-byte message for "

@@ -136,7 +136,7 @@ def _utf8_problem(body: bytes) -> str | None:
 
 
 def _skip_whitespace(body: bytes, position: int) -> int:
-    return _WHITESPACE.match(body, position).end()  # type: ignore[union-attr] - always matches
+    return _WHITESPACE.match(body, position).end()  # type: ignore[union-attr]  # always matches: the pattern takes the empty string
 
 
 def _walk(body: bytes) -> SplitResponse:
@@ -211,7 +211,7 @@ def _nested_end(body: bytes, position: int, brackets: int) -> tuple[int, int]:
             closers.append(_CLOSER[byte])
             if len(closers) > MAX_DEPTH:
                 raise _Unwalkable(Reason.MALFORMED_JSON, f"the response nests more than {MAX_DEPTH} levels deep")
-        position = _INSIDE.match(body, position + 1).end()  # type: ignore[union-attr] - always matches
+        position = _INSIDE.match(body, position + 1).end()  # type: ignore[union-attr]  # always matches: the pattern takes the empty string
 
 
 def _not_an_array(first: int) -> tuple[Reason, str]:

@@ -13,13 +13,16 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from readings import Reason
 from readings.timestamps import zone_of
 from results.hours import HOUR_MS
+
+if TYPE_CHECKING:
+    from shapely.geometry import MultiPolygon
 
 MINUTE_MS = 60_000
 
@@ -67,9 +70,10 @@ MESSAGE_FAULTS = (Reason.MALFORMED_JSON, Reason.INVALID_ENCODING, Reason.EMPTY_M
 class RegionSource(Protocol):
     """The part of ``geo.RegionIndex`` the simulator uses to place sensors inside regions."""
 
-    names: Sequence[str]
+    @property
+    def names(self) -> Sequence[str]: ...
 
-    def geometry(self, name: str) -> object: ...
+    def geometry(self, name: str) -> MultiPolygon: ...
 
     def lookup(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray: ...
 
@@ -156,7 +160,7 @@ class SensorSimulator:
 
     def _draw_points(self, regions: RegionSource, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Points inside the region, drawn uniformly in its bounding box and kept when the index agrees."""
-        west, south, east, north = regions.geometry(name).bounds  # type: ignore[attr-defined]
+        west, south, east, north = regions.geometry(name).bounds
         lats: list[np.ndarray] = []
         lons: list[np.ndarray] = []
         found = 0

@@ -367,7 +367,7 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
 
 @dataclass
 class RecordingTables:
-    """Stands in for ``udfs.cassandra_writer.HourlyMeansTables``: records the statements."""
+    """Stands in for ``results.writes.HourlyMeansTables``: records the statements."""
 
     statements: list[str] = field(default_factory=list)
 

@@ -34,13 +34,14 @@ def parse_and_locate(
     """Each message's verdict, in order: a located reading or its rejection."""
     parser = ReadingParser(rules)
     verdicts = [parser.parse(message.value, message.judged_at_ms) for message in messages]
-    places = iter(locate_readings([v for v in verdicts if type(v) is Reading], regions))
+    places = iter(locate_readings([v for v in verdicts if isinstance(v, Reading)], regions))
     located: list[Located | Rejection] = []
     for verdict in verdicts:
-        if type(verdict) is Reading:
+        if isinstance(verdict, Reading):
             place = next(places)
-            verdict = Located(verdict, place) if type(place) is str else place
-        located.append(verdict)
+            located.append(Located(verdict, place) if isinstance(place, str) else place)
+        else:
+            located.append(verdict)
     return located
 
 
@@ -66,7 +67,7 @@ def expected_outcome(
             max_time_ms[message.partition] = offered_ms
         highest_ms = max_time_ms.get(message.partition)
         watermark_ms = None if highest_ms is None else highest_ms - out_of_orderness_ms
-        if type(verdict) is Rejection:
+        if isinstance(verdict, Rejection):
             rejected.append(verdict)
         else:
             too_late = lateness_verdict(verdict, winners.get(verdict.reading.id), watermark_ms, lateness_ms)

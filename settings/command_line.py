@@ -53,7 +53,7 @@ def reports_usage_errors(prog: str) -> Callable[[Main], Main]:
             except (UsageError, SettingsError) as error:
                 exit_usage(prog, str(error))
 
-        return run  # type: ignore[return-value]
+        return run  # type: ignore[return-value]  # functools.wraps keeps main's signature; mypy cannot see it
 
     return decorate
 

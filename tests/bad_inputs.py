@@ -46,6 +46,18 @@ class BadInput:
     key: bytes | None = None  # the reading's id where the input has a usable one: the rejected record's key
     copies: int = 1  # sent this many times in a row (exact duplicates)
 
+    @property
+    def one_message(self) -> bytes:
+        """The input as one message (a Kafka record, an element of the API's array)."""
+        assert self.message is not None, f"{self.kind} is a whole response body, not one message"
+        return self.message
+
+    @property
+    def whole_body(self) -> bytes:
+        """The input as a whole API response body."""
+        assert self.body is not None, f"{self.kind} is one message, not a whole response body"
+        return self.body
+
 
 def reading(reading_id: str, taken_at: str = TAKEN_AT, **changes: Any) -> bytes:
     """A valid reading in the brief's shape with ``changes`` applied (``_OMITTED`` removes a field)."""

@@ -12,6 +12,8 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from pyflink.common import Row, RowKind, Types
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext
@@ -85,7 +87,15 @@ def replaced_had_row(row: Row, state) -> bool:
     return False
 
 
-def apply_change(tables: HourlyMeansTables, row: Row, replaced_had_row: bool) -> str:
+class ResultWrites(Protocol):
+    """What ``apply_change`` writes through: ``HourlyMeansTables``, or ``jobs.explain``'s recording stand-in."""
+
+    def upsert(self, hour: datetime, region: str, mean: float, readings: int, mean_3h_before: float | None) -> None: ...
+
+    def delete(self, hour: datetime, region: str) -> None: ...
+
+
+def apply_change(tables: ResultWrites, row: Row, replaced_had_row: bool) -> str:
     """Apply one changelog row of the results; returns what was done (for the metrics)."""
     write = write_for(row, replaced_had_row)
     if write == "upsert":

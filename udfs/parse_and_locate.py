@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,12 +99,12 @@ def parse_and_locate_batch(
     located = iter(locate_readings([verdict for verdict in verdicts if type(verdict) is Reading], regions))
     reasons = []
     for at, verdict in zip(judged, verdicts, strict=True):
-        if type(verdict) is Reading:
+        if isinstance(verdict, Reading):
             where = next(located)
-            if type(where) is str:
-                for name, value in (("id", verdict.id), ("event_ms", verdict.event_time_ms), ("lat", verdict.lat),
-                                    ("lon", verdict.lon), ("temperature", verdict.temperature), ("region", where)):
-                    columns[name][at] = value
+            if isinstance(where, str):
+                for name, cell in (("id", verdict.id), ("event_ms", verdict.event_time_ms), ("lat", verdict.lat),
+                                   ("lon", verdict.lon), ("temperature", verdict.temperature), ("region", where)):
+                    columns[name][at] = cell
                 continue
             verdict = where
         key, value = rejection_record(verdict, "job", now)
@@ -147,7 +148,7 @@ class ParseAndLocate(ScalarFunction):
         self.readings_valid = metrics.counter("readings_located")
         self.outside_france = metrics.counter("readings_outside_france")
         self.rejected_group = metrics.add_group("rejected")
-        self.rejected_by_reason: dict[str, object] = {}
+        self.rejected_by_reason: dict[str, Any] = {}  # Flink's metric counters
 
     def _fail_once_if_asked(self) -> None:
         """Fault injection for the reliability tests: raise once, then never again."""

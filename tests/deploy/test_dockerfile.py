@@ -40,7 +40,9 @@ def copy_from_problems(stages: list[dockerfile.Stage]) -> list[str]:
 
 def pom_property(name: str) -> str:
     root = ElementTree.parse(ROOT / "jvm" / "pom.xml").getroot()
-    return root.find(f"m:properties/m:{name}", POM_NAMESPACE).text
+    value = root.findtext(f"m:properties/m:{name}", namespaces=POM_NAMESPACE)
+    assert value is not None, f"jvm/pom.xml has no property {name}"
+    return value
 
 
 def flink_version(pyproject: dict[str, Any]) -> str:
@@ -90,7 +92,8 @@ def test_runtime_is_the_flink_image_of_the_pinned_pyflink(stages: list[dockerfil
 
 
 def test_runtime_runs_as_the_flink_user(stages: list[dockerfile.Stage]) -> None:
-    assert dockerfile.last(stages[-1], "USER").arguments == "flink"
+    user = dockerfile.last(stages[-1], "USER")
+    assert user is not None and user.arguments == "flink"
 
 
 def test_kafka_connector_comes_from_the_jvm_project(stages: list[dockerfile.Stage], pyproject: dict[str, Any]) -> None:

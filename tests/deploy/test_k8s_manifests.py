@@ -63,7 +63,9 @@ def runtime_stage() -> dockerfile.Stage:
 
 @pytest.fixture(scope="module")
 def image_flink_version(runtime_stage: dockerfile.Stage) -> str:
-    return re.fullmatch(r"flink:([\d.]+)-scala_2\.12-java17", runtime_stage.base).group(1)
+    base = re.fullmatch(r"flink:([\d.]+)-scala_2\.12-java17", runtime_stage.base)
+    assert base, runtime_stage.base
+    return base.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,9 @@ def test_every_file_parses_as_yaml(path: Path) -> None:
 
 def test_the_vendored_schemas_are_valid_json_schemas(loaded: list[Manifest]) -> None:
     for manifest in loaded:
-        Draft202012Validator.check_schema(checks.schema_for(manifest.doc["apiVersion"], manifest.kind))
+        schema = checks.schema_for(manifest.doc["apiVersion"], manifest.kind)
+        assert schema is not None, manifest
+        Draft202012Validator.check_schema(schema)
     Draft202012Validator.check_schema(json.loads((checks.SCHEMAS / checks.KUSTOMIZE_SCHEMA).read_text(encoding="utf-8")))
 
 
@@ -225,7 +229,9 @@ def test_flink_runs_the_image_and_configuration_of_the_repository(
     runtime_stage: dockerfile.Stage,
 ) -> None:
     deployment = next(m for m in loaded if m.kind == "FlinkDeployment")
-    workdir = dockerfile.last(runtime_stage, "WORKDIR").arguments
+    last_workdir = dockerfile.last(runtime_stage, "WORKDIR")
+    assert last_workdir is not None, "the runtime stage sets its WORKDIR"
+    workdir = last_workdir.arguments
     assert checks.flink_memory_problems(deployment, local_flink_config) == []
     assert checks.flink_state_problems(deployment) == []
     assert checks.flink_image_problems(deployment, image_flink_version, image_python, workdir) == []
@@ -471,9 +477,9 @@ def test_the_flink_version_list_extends_the_vendored_crd_only_with_flink_2() -> 
     """The vendored CRD is older than Flink 2; only its enum of versions is extended."""
     crd = checks.load_crd(checks.crd_file("flink.apache.org/v1beta1", "FlinkDeployment"))
     vendored = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["flinkVersion"]["enum"]
-    patched = checks.schema_for("flink.apache.org/v1beta1", "FlinkDeployment")["properties"]["spec"]["properties"][
-        "flinkVersion"
-    ]["enum"]
+    schema = checks.schema_for("flink.apache.org/v1beta1", "FlinkDeployment")
+    assert schema is not None
+    patched = schema["properties"]["spec"]["properties"]["flinkVersion"]["enum"]
     assert patched == vendored + list(checks.FLINK_VERSIONS_AFTER_OPERATOR_1_10)
 
 

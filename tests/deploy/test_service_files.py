@@ -81,8 +81,10 @@ def test_kafka_addresses_agree_with_compose_and_settings(kafka_config: dict[str,
 def test_kafka_start_script_uses_the_mounted_files(compose_file: dict[str, Any]) -> None:
     kafka = compose_file["services"]["kafka"]
     script = (DOCKER / "kafka" / "start.sh").read_text(encoding="utf-8")
-    config = re.search(r"^config=(\S+)$", script, re.MULTILINE).group(1)
-    data_dir = re.search(r"^data_dir=(\S+)$", script, re.MULTILINE).group(1)
+    config_line = re.search(r"^config=(\S+)$", script, re.MULTILINE)
+    data_dir_line = re.search(r"^data_dir=(\S+)$", script, re.MULTILINE)
+    assert config_line and data_dir_line
+    config, data_dir = config_line.group(1), data_dir_line.group(1)
     assert compose_checks.mounted_configs(kafka)["kafka_server_properties"] == config
     assert compose_checks.named_volumes(kafka)["kafka-data"] == data_dir
     assert properties(DOCKER / "kafka" / "server.properties")["log.dirs"] == data_dir
@@ -173,7 +175,9 @@ def test_make_secrets_creates_only_what_is_missing(tmp_path: Path, compose_file:
 def test_generated_secrets_suit_kafka_scram() -> None:
     """start.sh refuses passwords outside its alphabet; make-secrets.sh must never produce one."""
     script = (DOCKER / "kafka" / "start.sh").read_text(encoding="utf-8")
-    alphabet = re.search(r'=~ (\^\[[^\]]+\]\+\$)', script).group(1)
+    test = re.search(r'=~ (\^\[[^\]]+\]\+\$)', script)
+    assert test, "start.sh tests passwords against an alphabet"
+    alphabet = test.group(1)
     assert re.fullmatch(alphabet, "0123456789abcdef" * 2)
     assert not re.fullmatch(alphabet, "has,comma") and not re.fullmatch(alphabet, 'has"quote')
 

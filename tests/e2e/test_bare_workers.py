@@ -62,7 +62,7 @@ def test_the_job_ships_all_our_code_its_python_workers_import(run: PipelineRun, 
     )
 
     data = build(datetime.now(UTC))
-    run.submit(parallelism=1, workers_python=BARE_PYTHON, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=1, workers_python=BARE_PYTHON, overrides=REMEMBER_IDS_ALL_RUN)
     sent = run.produce(data.phase_a)
     assert_tables_reach(run, expected_outcome(sent))
 

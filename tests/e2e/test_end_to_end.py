@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 @pytest.mark.parametrize("parallelism", [1, 2])
 def test_tables_and_dead_letters_equal_the_oracle(run: PipelineRun, parallelism: int) -> None:
     data = build(datetime.now(UTC))
-    run.submit(parallelism=parallelism, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=parallelism, overrides=REMEMBER_IDS_ALL_RUN)
 
     sent = run.produce(data.phase_a)
     expected = expected_outcome(sent)

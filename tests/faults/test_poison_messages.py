@@ -99,7 +99,7 @@ def test_poison_messages_neither_stop_the_job_nor_cost_a_good_reading(run: Pipel
         messages += [(json.loads(good)["id"].encode(), good), (poison.key, poison.value)]
     messages += [(json.loads(good)["id"].encode(), good) for good in goods[len(shapes):]]
 
-    run.submit(parallelism=1, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=1, overrides=REMEMBER_IDS_ALL_RUN)
     sent = produce(run, messages)
     expected = assert_exact(run, sent, timeout_s=300, record=record_property)
 

@@ -22,7 +22,7 @@ def brute_force(index: RegionIndex, lat: float, lon: float) -> tuple[str, float]
 
     It overestimates by up to ~25 m, as the nearest point may lie between two of its points.
     """
-    best = (None, np.inf)
+    best: tuple[str, float] = ("", np.inf)
     for name in index.names:
         xy = shapely.get_coordinates(shapely.segmentize(index.geometry(name).boundary, 0.0005))
         _, _, metres = GEOD.inv(np.full(len(xy), lon), np.full(len(xy), lat), xy[:, 0], xy[:, 1])

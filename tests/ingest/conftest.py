@@ -57,7 +57,7 @@ class FakeDeliveryClient:
     busy_next: int = 0
     down: bool = False  # while down, flush reports nothing: records stay unacknowledged
     closed: bool = False
-    clock: FakeClock | None = None  # when given, a flush while down takes its timeout
+    clock: Clock | None = None  # when given, a flush while down takes its timeout
     max_record_bytes: int = MAX_RECORD_BYTES  # the client's own check, as the real clients'
     broker_max_bytes: int | None = None  # a broker refusing larger values as too large
 
@@ -150,7 +150,7 @@ def fake_clock() -> FakeClock:
 
 
 @pytest.fixture(scope="session")
-def regions():  # type: ignore[no-untyped-def]
+def regions():
     from geo import RegionIndex
 
     return RegionIndex.default()

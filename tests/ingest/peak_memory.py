@@ -113,7 +113,7 @@ def measure(kind: str) -> dict[str, float | int | str]:
     regions = RegionIndex.default()
     body = BODIES[kind]()
 
-    def answer(request) -> None:  # type: ignore[no-untyped-def]
+    def answer(request) -> None:
         request.send_response(200)
         request.send_header("Content-Length", str(len(body)))
         request.end_headers()

@@ -140,7 +140,7 @@ def test_retry_after(value: str | None, seconds: float | None) -> None:
     assert retry_after_seconds(value, NOW) == seconds
 
 
-def trickled(status_line_and_headers: bytes, body: bytes, pause: float):  # type: ignore[no-untyped-def]
+def trickled(status_line_and_headers: bytes, body: bytes, pause: float):
     """A handler that writes the whole answer one byte per ``pause`` seconds, as a hostile or broken server may."""
 
     def handle(request: BaseHTTPRequestHandler) -> None:

@@ -22,10 +22,11 @@ from ingest.response import (
     stamp_fetch_time,
 )
 from readings import Reason, Rejection
+from tests.support.verdicts import rejection
 
 
-def response(body: bytes, **flags: object) -> ApiResponse:
-    return ApiResponse(body, 0.01, **flags)  # type: ignore[arg-type]
+def response(body: bytes, expected_bytes: int | None = None, truncated: bool = False, oversized: bool = False) -> ApiResponse:
+    return ApiResponse(body, 0.01, expected_bytes, truncated, oversized)
 
 
 def elements_of(body: bytes) -> list[bytes]:
@@ -97,13 +98,14 @@ def test_a_broken_response_is_rejected_whole(body: bytes, flags: dict, reason: R
 
 
 def test_details_of_whole_rejections() -> None:
-    truncated = split_response(response(b"[1, 2", truncated=True, expected_bytes=10))
-    assert truncated.detail == "the connection closed after 5 of 10 bytes"  # type: ignore[union-attr]
-    assert split_response(response(b"[\xff]")).detail == "the response is not UTF-8: invalid start byte at byte 1"  # type: ignore[union-attr]
-    far = split_response(response(b"[" + b" " * 3_000_000 + b"\xff]"))  # past the first slices of the check
-    assert far.detail.startswith("the response is not UTF-8: invalid start byte at byte 3000001")  # type: ignore[union-attr]
-    deep = split_response(response(b"[" + b"{" * 600))
-    assert deep.detail == "the response nests more than 512 levels deep"  # type: ignore[union-attr]
+    truncated = rejection(split_response(response(b"[1, 2", truncated=True, expected_bytes=10)))
+    assert truncated.detail == "the connection closed after 5 of 10 bytes"
+    not_utf8 = rejection(split_response(response(b"[\xff]")))
+    assert not_utf8.detail == "the response is not UTF-8: invalid start byte at byte 1"
+    far = rejection(split_response(response(b"[" + b" " * 3_000_000 + b"\xff]")))  # past the first slices of the check
+    assert far.detail.startswith("the response is not UTF-8: invalid start byte at byte 3000001")
+    deep = rejection(split_response(response(b"[" + b"{" * 600)))
+    assert deep.detail == "the response nests more than 512 levels deep"
 
 
 def test_a_whole_rejection_keeps_only_the_head_of_a_large_body() -> None:

@@ -12,6 +12,7 @@ from ingest.sensor_simulator import CLIMATES, FaultMix, SensorSimulator
 from readings import Reading, ReadingParser, locate_readings
 from settings import ReadingRules
 from tests.ingest.conftest import SquareRegions
+from tests.support.verdicts import reading
 
 NOW_MS = 1_550_585_100_000  # 2019-02-19 14:05 UTC
 ALL_FAULTS = FaultMix(out_of_order=0.1, late=0.05, duplicates=0.05, corrections=0.1, malformed=0.3, outside_france=0.1)
@@ -21,7 +22,7 @@ def times(count: int) -> np.ndarray:
     return NOW_MS - np.arange(count, 0, -1) * 100
 
 
-def outcomes(simulator: SensorSimulator, count: int, rules: ReadingRules = ReadingRules(), regions=None):  # type: ignore[no-untyped-def]
+def outcomes(simulator: SensorSimulator, count: int, rules: ReadingRules = ReadingRules(), regions=None):
     batch = simulator.batch(times(count), NOW_MS)
     parser = ReadingParser(rules)
     parsed = [parser.parse(text, NOW_MS) for text in batch.texts]
@@ -57,7 +58,7 @@ def test_readings_are_plausible_and_inside_their_regions() -> None:
     batch, results = outcomes(simulator, 2000)
     assert set(results) == {"Bretagne", "Corse"} and batch.kinds == ["valid"] * 2000
     parser = ReadingParser(ReadingRules())
-    temperatures = [parser.parse(text, NOW_MS).temperature for text in batch.texts]
+    temperatures = [reading(parser.parse(text, NOW_MS)).temperature for text in batch.texts]
     assert -10 < np.mean(temperatures) < 25 and np.std(temperatures) < 8
 
 
@@ -69,7 +70,7 @@ def test_the_day_is_warmer_than_the_night() -> None:
     later = 2_000_000_000_000
 
     def mean(moments: np.ndarray) -> float:
-        return float(np.mean([parser.parse(t, later).temperature for t in simulator.batch(moments, later).texts]))
+        return float(np.mean([reading(parser.parse(t, later)).temperature for t in simulator.batch(moments, later).texts]))
 
     assert mean(day) > mean(night) + 4
 
@@ -80,8 +81,8 @@ def test_corrections_keep_the_id_and_change_one_thing() -> None:
     parser = ReadingParser(ReadingRules())
     versions: dict[str, list[Reading]] = {}
     for text in batch.texts:
-        reading = parser.parse(text, NOW_MS)
-        versions.setdefault(reading.id, []).append(reading)
+        version = reading(parser.parse(text, NOW_MS))
+        versions.setdefault(version.id, []).append(version)
     corrected = [history for history in versions.values() if len(history) > 1]
     assert corrected
     for history in corrected:
@@ -106,7 +107,7 @@ def test_timestamps_in_another_zone() -> None:
     )
 
 
-def test_every_official_region_has_a_climate(regions) -> None:  # type: ignore[no-untyped-def]
+def test_every_official_region_has_a_climate(regions) -> None:
     assert set(regions.names) == set(CLIMATES)
 
 

@@ -50,7 +50,7 @@ class FakeFlinkRest:
         self.requests: list[str] = []
         self._current = -1  # the snapshot the last GET /jobs/<id> answered
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         self.address = f"{host}:{port}"
 
     def __enter__(self) -> FakeFlinkRest:
@@ -91,9 +91,11 @@ class FakeFlinkRest:
 
     @staticmethod
     def _exceptions(snapshot: Snapshot) -> dict[str, Any]:
-        entries = [{"exceptionName": name, "stacktrace": trace, "timestamp": 1714000001000, "taskName": None,
-                    "endpoint": None, "taskManagerId": None, "failureLabels": {}, "concurrentExceptions": []}
-                   for name, trace in snapshot.exceptions]
+        entries: list[dict[str, Any]] = [
+            {"exceptionName": name, "stacktrace": trace, "timestamp": 1714000001000, "taskName": None,
+             "endpoint": None, "taskManagerId": None, "failureLabels": {}, "concurrentExceptions": []}
+            for name, trace in snapshot.exceptions
+        ]
         return {"exceptionHistory": {"entries": entries, "truncated": False}}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -9,6 +9,7 @@ import pytest
 from pyflink.common import Row, RowKind
 
 from jobs.explain import MemoryValueState
+from settings import CassandraSettings
 from tests.job.fake_metrics import FakeMetrics
 from udfs import cassandra_writer
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, write_for
@@ -32,7 +33,7 @@ class FakeTables:
         self.calls.append(("delete", *args))
 
 
-def result(kind: RowKind, mean: float = 12.5, readings: int = 4, before: float | None = 10.0) -> Row:
+def result(kind: RowKind, mean: float | None = 12.5, readings: int = 4, before: float | None = 10.0) -> Row:
     row = Row(hour_ms=HOUR_MS, region="Bretagne", mean_temperature=mean, readings=readings, mean_temperature_3h_before=before)
     row.set_row_kind(kind)
     return row
@@ -68,7 +69,7 @@ def open_writer(monkeypatch: pytest.MonkeyPatch, tables: FakeTables, metrics: Fa
     session = SimpleNamespace(cluster=SimpleNamespace(shutdown=lambda: closed.append(True)))
     monkeypatch.setattr("results.session.connect", lambda settings: session)
     monkeypatch.setattr(cassandra_writer, "HourlyMeansTables", lambda s, keyspace: tables)
-    writer = CassandraResultWriter(SimpleNamespace(keyspace="iot"), RetryPolicy(budget_s=5, first_delay_s=0))
+    writer = CassandraResultWriter(CassandraSettings(keyspace="iot"), RetryPolicy(budget_s=5, first_delay_s=0))
     state = MemoryValueState()
     writer.open(SimpleNamespace(get_metrics_group=lambda: metrics, get_state=lambda descriptor: state))
     return writer, state
@@ -98,7 +99,7 @@ class FakeClock:
 
 
 def test_retry_backs_off_exponentially_then_succeeds() -> None:
-    clock, tables, errors = FakeClock(), FakeTables(failures=3), []
+    clock, tables, errors = FakeClock(), FakeTables(failures=3), list[Exception]()
     RetryPolicy(budget_s=10).run(lambda: tables.upsert(1), errors.append, clock.sleep, lambda: clock.now)
     assert clock.sleeps == [0.2, 0.4, 0.8]
     assert len(errors) == 3 and tables.calls == [("upsert", 1)]
@@ -112,7 +113,7 @@ def test_retry_gives_up_after_its_budget_so_flink_restarts_the_task() -> None:
 
 
 def test_writer_counts_what_it_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    tables, metrics, closed = FakeTables(failures=1), FakeMetrics(), []
+    tables, metrics, closed = FakeTables(failures=1), FakeMetrics(), list[bool]()
     writer, _ = open_writer(monkeypatch, tables, metrics, closed)
     for kind in (RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.DELETE):
         assert list(writer.process_element(result(kind), None)) == []

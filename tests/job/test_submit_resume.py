@@ -109,8 +109,8 @@ class FakeClock:
         self.now += seconds
 
 
-def wait(script: list[Snapshot], clock: FakeClock, **slots: int) -> None:
-    with FakeFlinkRest(script, **slots) as flink:
+def wait(script: list[Snapshot], clock: FakeClock, slots_total: int = 2, slots_available: int = 0) -> None:
+    with FakeFlinkRest(script, slots_total, slots_available) as flink:
         wait_until_running(f"http://{flink.address}", JOB_ID, 60, every_s=1, clock=clock, sleep=clock.sleep)
 
 

@@ -50,9 +50,11 @@ def test_means_within_the_tolerance_are_equal() -> None:
 
 def test_each_table_reports_missing_and_extra_rows() -> None:
     extra = DriverRow(datetime(2019, 4, 28, 5), "Bretagne", 1.0, 1, None)
-    diff = diff_tables(
-        EXPECTED, {"region_hourly_temperature": driver_rows()[:1], "region_temperature_history": [*driver_rows(), extra]}
-    )
+    tables: dict[str, list] = {
+        "region_hourly_temperature": driver_rows()[:1],
+        "region_temperature_history": [*driver_rows(), extra],
+    }
+    diff = diff_tables(EXPECTED, tables)
     assert diff == [
         "region_hourly_temperature: missing (2019-04-28T04:00:00+00:00, Corse): mean 18.0 of 1 readings, 3 h before 17.0",
         "region_temperature_history: extra (2019-04-28T05:00:00+00:00, Bretagne): mean 1.0 of 1 readings, 3 h before None",

@@ -14,12 +14,12 @@ from tests.query.rows import HOUR, HOUR_ROWS, row
 
 def test_the_scale_spans_the_hours_means() -> None:
     scale = colour_scale([4.0, 20.0, 12.0])
-    assert (scale.vmin, scale.vmax) == (4.0, 20.0)
+    assert scale is not None and (scale.vmin, scale.vmax) == (4.0, 20.0)
 
 
 def test_the_scale_is_at_least_a_degree_wide() -> None:
     scale = colour_scale([12.0])
-    assert (scale.vmin, scale.vmax) == (11.5, 12.5)
+    assert scale is not None and (scale.vmin, scale.vmax) == (11.5, 12.5)
 
 
 def test_no_data_means_no_scale_and_grey() -> None:

@@ -79,7 +79,7 @@ def test_parser_source_and_oracle_agree_on_every_time(
     verdict = ReadingParser(reading_rules).parse(payload, judged_at_ms)
     offered = watermark_time_ms(payload, judged_at_ms, reading_rules)
     assert java_event_ms(event_time, payload, judged_at_ms, reading_rules) == (offered or 0)
-    if type(verdict) is Reading:
+    if isinstance(verdict, Reading):
         assert offered == verdict.event_time_ms - verdict.event_time_ms % 1000
         assert earliest_ms(reading_rules.earliest_year) <= verdict.event_time_ms <= LAST_MS
         assert isinstance(verdict.event_time, datetime)  # every accepted time is one

@@ -118,7 +118,7 @@ def verdicts_of(entry: BadInput, stage: str, regions: RegionIndex, tmp_path: Pat
     if stage == "ingest" and entry.body is not None:
         return ingest([entry.body], regions, tmp_path)
     first, last = good_readings(2)
-    inputs = [first, *[entry.message] * entry.copies, last]
+    inputs = [first, *[entry.one_message] * entry.copies, last]
     verdicts = ingest([array(*inputs)], regions, tmp_path) if stage == "ingest" else job(inputs, regions)
     assert verdicts[0] == (ACCEPTED, b"good-000", None) and verdicts[-1] == (ACCEPTED, b"good-001", None)
     return verdicts[1:-1]
@@ -126,7 +126,7 @@ def verdicts_of(entry: BadInput, stage: str, regions: RegionIndex, tmp_path: Pat
 
 def input_of(entry: BadInput, stage: str) -> bytes:
     """The text a stage rejects: the whole body, or the one message (an element of the array at ingest)."""
-    return entry.body if stage == "ingest" and entry.body is not None else entry.message  # type: ignore[return-value]
+    return entry.whole_body if stage == "ingest" and entry.body is not None else entry.one_message
 
 
 @pytest.mark.parametrize("entry", KINDS)
@@ -180,10 +180,10 @@ def mixed(entries: list[BadInput], goods: list[bytes]) -> tuple[list[bytes], lis
     passing: list[bytes] = []
     reasons: list[str] = []
     for good, entry in zip(goods, entries, strict=False):
-        inputs += [good, *[entry.message] * entry.copies]  # type: ignore[list-item]
+        inputs += [good, *[entry.one_message] * entry.copies]
         passing.append(good)
         if entry.expected == ACCEPTED:
-            passing += [entry.message] * entry.copies  # type: ignore[list-item]
+            passing += [entry.one_message] * entry.copies
         else:
             reasons += [entry.expected] * entry.copies
     inputs.append(goods[len(entries)])
@@ -198,7 +198,7 @@ def test_ingest_publishes_every_good_reading_among_all_bad_kinds(regions: Region
     inputs, passing, reasons = mixed(elements, goods)
     script = [array(*inputs)]
     for entry, good in zip(bodies, goods[len(elements) + 1 :], strict=True):  # a bad response, then a good one: the flow goes on
-        script += [entry.body, array(good)]  # type: ignore[list-item]
+        script += [entry.whole_body, array(good)]
         passing.append(good)
         reasons.append(entry.expected)
     verdicts = ingest(script, regions, tmp_path)

@@ -28,7 +28,7 @@ from udfs.parse_and_locate import REJECTED
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RECORD_FIELDS = {"reason", "detail", "stage", "raw", "rejected_at"}
-BIG = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+BIG = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Every character JSON escapes or UTF-8 widens, unpaired surrogates included, often.
 awkward = st.sampled_from(['"', "\\", "\x00", "\x01", "\x1f", "\n", "\u2028", "é", "€", "😀", "\udc80", "\ud800", "a"])
@@ -51,7 +51,7 @@ def record_size(key: bytes | None, value: bytes) -> int:
     return (0 if key is None else len(key)) + len(value)
 
 
-@settings(max_examples=150, **BIG)
+@settings(BIG, max_examples=150)
 @given(
     reason=st.sampled_from(list(Reason)),
     detail=texts,
@@ -96,7 +96,7 @@ def objects(draw) -> bytes:
     return ("{" + ", ".join(pairs) + "}").encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=100, **BIG)
+@settings(BIG, max_examples=100)
 @given(payloads=st.lists(st.one_of(payload_bytes, objects(), st.none()), min_size=1, max_size=4))
 def test_every_record_of_the_jobs_parse_step_fits(payloads: list[bytes | None]) -> None:
     """What ``rejected_sink`` gets: the key and value strings, which the sink writes as UTF-8."""
@@ -133,7 +133,7 @@ java_texts = repeated(st.text(st.one_of(awkward.filter(lambda c: not "\ud800" <=
                               min_size=1, max_size=6), 100_000)
 
 
-@settings(max_examples=40, **BIG)
+@settings(BIG, max_examples=40)
 @given(reading_id=java_texts, event_ms=st.integers(-(2**62), 2**62), watermark_ms=st.integers(-(2**62), 2**62))
 def test_every_late_record_fits(versions, reading_id: str, event_ms: int, watermark_ms: int) -> None:
     key, record = late_record(versions, reading_id, event_ms, watermark_ms)

@@ -22,7 +22,9 @@ class BoxRegions:
     def lookup(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         self.lookups += 1
         inside = (lat >= 47) & (lat <= 49) & (lon >= -5) & (lon <= -1)
-        return np.where(inside, "Bretagne", None).astype(object)
+        names = np.full(inside.shape, None, dtype=object)
+        names[inside] = "Bretagne"
+        return names
 
     def nearest(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.array(["Bretagne"] * len(lat), dtype=object), np.full(len(lat), 123.456)
@@ -75,7 +77,7 @@ def test_a_record_too_large_is_cut_and_says_so() -> None:
     raw = "é" * 1000  # 2000 bytes
     key, value = rejection_record(Rejection(Reason.MALFORMED_JSON, "bad", raw, "k" * 500), "ingest", NOW, max_record_bytes=1600)
     record = json.loads(value)
-    assert len(key) + len(value) <= 1600 and key == b"k" * 100  # a sixteenth of the record
+    assert key == b"k" * 100 and len(key) + len(value) <= 1600  # a sixteenth of the record
     assert record["truncated"] is True and record["original_bytes"] == 500 + len(
         rejection_record(Rejection(Reason.MALFORMED_JSON, "bad", raw), "ingest", NOW)[1]
     )
