@@ -20,8 +20,8 @@ from jobs.submit import ROOT
 from oracle import expected_outcome
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.e2e.dataset import build
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_tables_reach
+from tests.support.dataset import build
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_tables_reach
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

@@ -14,8 +14,8 @@ import pytest
 
 from oracle import expected_outcome
 from testkit.pipeline_run import PipelineRun
-from tests.e2e.dataset import build
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_exact, assert_tables_reach
+from tests.support.dataset import build
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_exact, assert_tables_reach
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

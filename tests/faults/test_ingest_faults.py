@@ -24,9 +24,9 @@ from ingest.poller import EXIT_OK
 from ingest.sensor_simulator import FaultMix
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.conftest import stack_command
-from tests.ingest.served import actual_topics, expected_topics
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.served import actual_topics, expected_topics
+from tests.support.stack_script import stack_command
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.faults]
 

@@ -22,9 +22,9 @@ from oracle import SentMessage, expected_outcome
 from settings import Settings
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.conftest import stack_command
-from tests.e2e.dataset import HOUR, Dataset, build, reading
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.dataset import HOUR, Dataset, build, reading
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.stack_script import stack_command
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.faults]
 

@@ -23,8 +23,8 @@ from oracle import SentMessage
 from readings import Reason
 from readings.rejected import MAX_RECORD_BYTES
 from testkit.pipeline_run import PipelineRun
-from tests.e2e.dataset import reading
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.dataset import reading
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.faults]
 

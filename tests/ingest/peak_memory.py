@@ -108,7 +108,7 @@ def _high_water_mark_kib() -> tuple[int, int]:
 def measure(kind: str) -> dict[str, float | int | str]:
     """Poll one ``kind`` of body once; the memory and time it took."""
     from geo import RegionIndex
-    from tests.ingest.conftest import serving
+    from tests.support.http_server import serving
 
     regions = RegionIndex.default()
     body = BODIES[kind]()

@@ -21,7 +21,8 @@ from ingest.api_client import (
 )
 from ingest.clock import Clock
 from ingest.mock_api import MockApiConfig, MockSensorApi
-from tests.ingest.conftest import SquareRegions, serving
+from tests.ingest.conftest import SquareRegions
+from tests.support.http_server import serving
 
 KEY = "k-123"
 

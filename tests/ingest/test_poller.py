@@ -31,7 +31,10 @@ from ingest.poller import (
 from ingest.producer import RECORD_OVERHEAD_BYTES, Failure, Record, ReliableProducer
 from ingest.spool import Spool
 from settings import IngestSettings, KafkaSettings, ReadingRules
-from tests.ingest.conftest import FakeClock, FakeDeliveryClient, SquareRegions, serving
+from tests.ingest.conftest import SquareRegions
+from tests.support.fake_clock import FakeClock
+from tests.support.fake_kafka_client import FakeDeliveryClient
+from tests.support.http_server import serving
 
 TOPICS = KafkaSettings()
 

@@ -23,7 +23,7 @@ from ingest.producer import ReliableProducer
 from ingest.sensor_simulator import FaultMix
 from settings import IngestSettings, KafkaSettings, Settings
 from tests.ingest.conftest import read_topic
-from tests.ingest.served import actual_topics, expected_topics
+from tests.support.served import actual_topics, expected_topics
 
 pytestmark = pytest.mark.services
 

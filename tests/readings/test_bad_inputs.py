@@ -1,4 +1,4 @@
-"""Every kind of the bad-input catalogue (``tests/bad_inputs.py``) through both stages, in process.
+"""Every kind of the bad-input catalogue (``tests/support/bad_inputs.py``) through both stages, in process.
 
 The ingestion is the real API client over loopback HTTP and the poller, into a fake Kafka; the
 job is the parse-and-locate UDF's batch function. Both use the real region index, so points at
@@ -31,9 +31,20 @@ from readings.parser import epoch_ms_of
 from readings.rejected import utc_text
 from results.hours import HOUR_MS
 from settings import IngestSettings, KafkaSettings, ReadingRules
-from tests.bad_inputs import ACCEPTED, JUDGED_AT, RESPONSE_LIMIT_BYTES, BadInput, array, catalogue, kafka_messages, reading
-from tests.ingest.conftest import FakeClock, FakeDeliveryClient, serving
-from tests.job.plain_readings import job_parse
+from tests.support.bad_inputs import (
+    ACCEPTED,
+    JUDGED_AT,
+    RESPONSE_LIMIT_BYTES,
+    BadInput,
+    array,
+    catalogue,
+    kafka_messages,
+    reading,
+)
+from tests.support.fake_clock import FakeClock
+from tests.support.fake_kafka_client import FakeDeliveryClient
+from tests.support.http_server import serving
+from tests.support.plain_readings import job_parse
 from udfs.jvm_functions import with_job_functions
 from udfs.parse_and_locate import READING
 

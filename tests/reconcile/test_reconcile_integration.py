@@ -17,7 +17,7 @@ from results.session import connect
 from settings import Settings
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.e2e.dataset import build
+from tests.support.dataset import build
 
 pytestmark = pytest.mark.services
 

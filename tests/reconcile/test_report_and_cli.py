@@ -11,8 +11,8 @@ from reconcile import Reconciliation, cli, reconcile, sources
 from reconcile.report import report_json, report_text
 from reconcile.sources import Unreadable, json_object, read_run
 from settings import Settings
-from tests.oracle.messages import BASE, raw, reading
 from tests.reconcile.records import HOUR, both_tables, rejected_record, row
+from tests.support.messages import BASE, raw, reading
 
 RUN = {"readings_topic": "r", "rejected_topic": "rj", "late_topic": "l", "keyspace": "ks"}
 MESSAGES = [reading("a", 10, 12.0), reading("b", 20, 14.0), reading("a", 10, 12.0), reading("c", 70, 9.0), raw(b"{")]

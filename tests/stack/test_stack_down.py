@@ -12,7 +12,7 @@ import pytest
 from settings import Settings
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.conftest import stack_command
+from tests.support.stack_script import stack_command
 
 pytestmark = pytest.mark.services
 

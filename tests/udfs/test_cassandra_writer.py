@@ -10,7 +10,7 @@ from pyflink.common import Row, RowKind
 
 from jobs.explain import MemoryValueState
 from settings import CassandraSettings
-from tests.job.fake_metrics import FakeMetrics
+from tests.udfs.fake_metrics import FakeMetrics
 from udfs import cassandra_writer
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy, apply_change, write_for
 

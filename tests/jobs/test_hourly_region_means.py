@@ -16,7 +16,7 @@ from jobs.explain import upserted
 from oracle.watermark import watermark_time_ms
 from results.hours import HOUR_MS
 from settings import JobSettings, KafkaSettings, ReadingRules, Settings
-from tests.bad_inputs import kafka_messages
+from tests.support.bad_inputs import kafka_messages
 from udfs.jvm_functions import job_functions_jar, with_job_functions
 
 KAFKA_MS = int(datetime(2019, 2, 20, tzinfo=UTC).timestamp() * 1000)

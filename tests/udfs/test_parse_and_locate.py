@@ -13,7 +13,7 @@ import pytest
 
 from readings import ReadingParser
 from settings import ReadingRules
-from tests.job.fake_metrics import FakeMetrics
+from tests.udfs.fake_metrics import FakeMetrics
 from udfs.parse_and_locate import (
     COLUMNS,
     READING,

@@ -1,5 +1,6 @@
-"""``iot-submit`` resumes the hourly job from the newest retained checkpoint of the same job name,
-and says within a minute when the job it submitted does not run (no slots, failed, stuck)."""
+"""``iot-submit``: the ``flink run`` command it builds, its resume from the newest retained
+checkpoint of the same job name (``jobs.checkpoints``), and its exit when the job it submitted
+does not run."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import pytest
 
 from jobs import submit
 from jobs.checkpoints import SubmissionLog, newest_checkpoint
-from jobs.running_job import NotRunning, wait_until_running
-from tests.job.fake_flink_rest import JOB_ID, NO_SLOTS_TRACE, FakeFlinkRest, Snapshot, running
+from tests.support.fake_flink_rest import JOB_ID, NO_SLOTS_TRACE, FakeFlinkRest, Snapshot, running
 
 OLD, NEW = "a" * 32, "b" * 32
 
@@ -96,71 +96,6 @@ def test_an_unreachable_cluster_is_a_clear_error(tmp_path: Path, submitted: list
     assert "cannot reach Flink's REST API at 127.0.0.1:1" in capsys.readouterr().err
 
 
-class FakeClock:
-    """time.monotonic and time.sleep for wait_until_running: sleeping moves the clock."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def wait(script: list[Snapshot], clock: FakeClock, slots_total: int = 2, slots_available: int = 0) -> None:
-    with FakeFlinkRest(script, slots_total, slots_available) as flink:
-        wait_until_running(f"http://{flink.address}", JOB_ID, 60, every_s=1, clock=clock, sleep=clock.sleep)
-
-
-def test_a_job_whose_tasks_all_come_to_run_is_waited_for() -> None:
-    clock = FakeClock()
-    wait([Snapshot("INITIALIZING"), Snapshot("RUNNING", {"SCHEDULED": 2, "DEPLOYING": 2}),
-          Snapshot("RUNNING", {"INITIALIZING": 4}), running()], clock)
-    assert clock.now == 3
-
-
-def test_a_job_whose_tasks_wait_for_slots_is_reported_after_the_timeout() -> None:
-    """Flink's default scheduler: the job RUNNING, its tasks SCHEDULED until the slot request times out."""
-    clock = FakeClock()
-    with pytest.raises(NotRunning) as error:
-        wait([Snapshot("RUNNING", {"SCHEDULED": 4})], clock, slots_total=2, slots_available=0)
-    assert 60 <= clock.now <= 61
-    assert str(error.value).startswith(f"job {JOB_ID} is not running for lack of task slots (0 of 2 slots free; "
-                                       "job RUNNING, tasks: 4 SCHEDULED)")
-    assert f"flink cancel {JOB_ID}" in str(error.value) and "\n" not in str(error.value)
-
-
-def test_a_job_waiting_for_resources_in_created_is_short_of_slots_too() -> None:
-    """The adaptive scheduler waits for resources with the job CREATED and its tasks CREATED."""
-    with pytest.raises(NotRunning, match="lack of task slots .*job CREATED, tasks: 2 CREATED"):
-        wait([Snapshot("CREATED", {"CREATED": 2})], FakeClock())
-
-
-def test_a_no_resource_exception_ends_the_wait_at_once() -> None:
-    clock = FakeClock()
-    restarting = Snapshot("RESTARTING", {"CANCELED": 4}, (("java.util.concurrent.CompletionException", NO_SLOTS_TRACE),))
-    with pytest.raises(NotRunning, match="lack of task slots .*job RESTARTING"):
-        wait([Snapshot("RUNNING", {"SCHEDULED": 4}), restarting], clock)
-    assert clock.now == 1
-
-
-def test_a_failed_job_says_why() -> None:
-    failed = Snapshot("FAILED", {"FAILED": 1, "CANCELED": 3},
-                      (("java.lang.RuntimeException", "java.lang.RuntimeException: boom in the UDF\n\tat x.y(Z.java:1)"),))
-    with pytest.raises(NotRunning) as error:
-        wait([failed], FakeClock())
-    assert str(error.value) == f"job {JOB_ID} is FAILED: java.lang.RuntimeException: boom in the UDF"
-
-
-def test_tasks_still_starting_after_the_timeout_are_not_called_short_of_slots() -> None:
-    with pytest.raises(NotRunning) as error:
-        wait([Snapshot("RUNNING", {"RUNNING": 2, "INITIALIZING": 2})], FakeClock())
-    assert "not running after 60 s (job RUNNING, tasks: 2 INITIALIZING, 2 RUNNING)" in str(error.value)
-    assert "slots" not in str(error.value)
-
-
 def run_submit(var_dir: Path, flink: FakeFlinkRest, *args: str) -> int:
     return submit.main(["--var-dir", str(var_dir), "--jobmanager", flink.address, *args])
 
@@ -186,3 +121,45 @@ def test_the_command_exits_0_once_its_job_runs(tmp_path: Path, monkeypatch: pyte
         assert run_submit(tmp_path, flink, "--fresh") == 0
     assert capsys.readouterr() == (JOB_ID + "\n", "")
     assert SubmissionLog(tmp_path / "flink" / "submitted").job_ids("iot-hourly-region-means") == [JOB_ID]
+
+
+def test_flink_run_command_ships_packages_and_connector() -> None:
+    command = submit.flink_run_command(
+        submit.JOBS["smoke"], "jm:8081", "/venv/python", parallelism=2, savepoint="file:///sp", job_args=["--topic", "t"]
+    )
+    assert command[1:3] == ["run", "--detached"]
+    assert command[command.index("--jobmanager") + 1] == "jm:8081"
+    assert command[command.index("--jarfile") + 1].endswith(".jar")
+    shipped = command[command.index("--pyFiles") + 1].split(",")
+    assert {Path(p).name for p in shipped} == {"settings"}  # all the smoke job imports
+    assert command[command.index("--parallelism") + 1] == "2"
+    assert command[command.index("--fromSavepoint") + 1] == "file:///sp"
+    assert command[-2:] == ["--topic", "t"]
+
+
+def test_missing_connector_jar_says_how_to_get_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="bootstrap"):
+        submit.connector_jar(tmp_path)
+
+
+def test_failed_submission_shows_flink_output(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="flink run failed"):
+        submit.submit(["false"], tmp_path)
+
+
+def test_submit_main_prints_the_job_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, list[str]] = {}
+
+    def fake_submit(command: list[str], conf_dir: Path) -> str:
+        seen["command"] = command
+        return "0" * 32
+
+    monkeypatch.setattr(submit, "submit", fake_submit)
+    monkeypatch.setattr(submit, "running_job_id", lambda rest_url, name: None)
+    monkeypatch.setattr(submit, "wait_until_running", lambda rest_url, job_id, timeout_s: None)
+    (tmp_path / "config.yaml").touch()
+    assert submit.main(["--job", "smoke", "--conf-dir", str(tmp_path), "--parallelism", "2", "--", "--topic", "x"]) == 0
+    assert capsys.readouterr().out.strip() == "0" * 32
+    assert seen["command"][-2:] == ["--topic", "x"]

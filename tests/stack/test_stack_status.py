@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from settings import Settings
-from tests.conftest import stack_command
+from tests.support.stack_script import stack_command
 
 pytestmark = pytest.mark.services
 

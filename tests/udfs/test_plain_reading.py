@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from readings import Reading, ReadingParser
 from settings import ReadingRules
-from tests.job.plain_readings import jvm_plain_reading
-from tests.readings.test_accepted_range import broker_ms, rules, stamps
+from tests.support.plain_readings import jvm_plain_reading
+from tests.support.reading_strategies import broker_ms, rules, stamps
 
 JUDGED_AT_MS = 1_795_000_000_000  # 2026-11-18
 NUMBER_TOKENS = ["0", "-0", "-0.0", "90", "90.0", "90.00000000000001", "-180", "1e2", "1E-7", "-1.5e+1",
