@@ -108,19 +108,13 @@ def _high_water_mark_kib() -> tuple[int, int]:
 def measure(kind: str) -> dict[str, float | int | str]:
     """Poll one ``kind`` of body once; the memory and time it took."""
     from geo import RegionIndex
-    from tests.support.http_server import serving
+    from tests.support.http_server import send_body, serving
 
     regions = RegionIndex.default()
     body = BODIES[kind]()
 
     def answer(request) -> None:
-        request.send_response(200)
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        try:
-            request.wfile.write(body)
-        except OSError:
-            pass  # the client stops reading a body over its limit
+        send_body(request, body, content_type=None)
 
     kafka = BufferingKafka()
     clock = Clock()

@@ -43,7 +43,7 @@ from tests.support.bad_inputs import (
 )
 from tests.support.fake_clock import FakeClock
 from tests.support.fake_kafka_client import FakeDeliveryClient
-from tests.support.http_server import serving
+from tests.support.http_server import send_body, serving
 from tests.support.plain_readings import job_parse
 from udfs.jvm_functions import with_job_functions
 from udfs.parse_and_locate import READING
@@ -76,15 +76,7 @@ def ingest(bodies: Sequence[bytes], regions: RegionIndex, tmp_path: Path) -> lis
     script = deque(bodies)
 
     def answer(request: BaseHTTPRequestHandler) -> None:
-        body = script.popleft()
-        request.send_response(200)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        try:
-            request.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stops reading a body over its limit
+        send_body(request, script.popleft())
 
     clock = FakeClock()
     clock.wall = JUDGED_AT

@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.http_server import send_body
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # Where each service would be, if a case got past its checks: nothing listens on port 1.
@@ -184,11 +186,7 @@ class PrometheusLike(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         body = b"# HELP flink_jobmanager_numRunningJobs numRunningJobs\nflink_jobmanager_numRunningJobs 1.0\n"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, body, content_type="text/plain; version=0.0.4")
 
     def log_message(self, *_: Any) -> None:
         pass
@@ -196,12 +194,7 @@ class PrometheusLike(BaseHTTPRequestHandler):
 
 class JsonNotFlink(PrometheusLike):
     def do_GET(self) -> None:
-        body = json.dumps({"status": "ok"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, json.dumps({"status": "ok"}).encode())
 
 
 class QuietFiles(SimpleHTTPRequestHandler):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.http_server import send_body
+
 EXECUTION_STATES = ("CREATED", "SCHEDULED", "DEPLOYING", "RUNNING", "FINISHED", "CANCELING", "CANCELED", "FAILED",
                     "RECONCILING", "INITIALIZING")
 JOB_ID = "4f1b0c7e2a9d4e3f8b6a5c4d3e2f1a0b"
@@ -104,12 +106,7 @@ class FakeFlinkRest:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 status, body = fake.answer(self.path)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_body(self, json.dumps(body).encode(), status, "application/json; charset=UTF-8")
 
             def log_message(self, *_: Any) -> None:
                 pass

@@ -1,4 +1,5 @@
-"""A loopback HTTP server answering as a test says, for the answers the mock sensor API never gives."""
+"""A loopback HTTP server answering as a test says, for the answers the mock sensor API never gives,
+and the whole answer a stand-in server sends."""
 
 from __future__ import annotations
 
@@ -27,3 +28,17 @@ def serving(handle: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def send_body(request: BaseHTTPRequestHandler, body: bytes, status: int = 200,
+              content_type: str | None = "application/json") -> None:
+    """One whole answer; a client that stops reading (a body over its limit) is no error here."""
+    request.send_response(status)
+    if content_type is not None:
+        request.send_header("Content-Type", content_type)
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    try:
+        request.wfile.write(body)
+    except OSError:
+        pass
