@@ -1,8 +1,8 @@
 """The floor of benchmarks/job_throughput.py: plain Flink SQL doing the job's core work, no Python, no rules.
 
 The best this machine does on the same topic with Flink's own operators: the Kafka JSON source
-(timestamps parsed by the format itself, the fastest way Flink reads them) with the job's
-watermark, the last version per id (``ROW_NUMBER`` over proctime, a retracting
+(timestamps parsed by the format itself, the fastest way Flink reads them) with the job's watermark,
+the last version per id (``ROW_NUMBER`` over proctime, a retracting
 changelog), hourly ``AVG``/``COUNT`` per coarse 1-degree cell in place of a region, into a
 blackhole. It reads the topic up to its latest offsets and finishes, so its time is the REST API's
 RUNNING to FINISHED. What it leaves out is what the job adds: validation and reason codes, the
@@ -60,10 +60,8 @@ def main() -> None:
     config.set("table.exec.mini-batch.allow-latency", "1 s")
     config.set("table.exec.mini-batch.size", "10000")
     t_env.execute_sql(source_ddl(settings))
-    t_env.execute_sql(
-        "CREATE TABLE means (hour_start TIMESTAMP(3), cell INT, mean_temperature DOUBLE, "
-        "readings BIGINT) WITH ('connector' = 'blackhole')"
-    )
+    t_env.execute_sql("CREATE TABLE means (hour_start TIMESTAMP(3), cell INT, mean_temperature DOUBLE, "
+                      "readings BIGINT) WITH ('connector' = 'blackhole')")
     t_env.execute_sql(f"INSERT INTO means {HOURLY_CELL_MEANS}")
 
 

@@ -115,9 +115,8 @@ class ReliableProducer:
         A record too large to produce is not sent: ``take_too_large`` hands it back.
         """
         if not self.fits(record):
-            self._too_large.append(
-                (record, f"{record_bytes(record)} bytes, more than the {self.max_record_bytes} a record may take")
-            )
+            why = f"{record_bytes(record)} bytes, more than the {self.max_record_bytes} a record may take"
+            self._too_large.append((record, why))
             return
         while len(self._outstanding) >= self._max_outstanding:
             self.poll()

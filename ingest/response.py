@@ -164,10 +164,8 @@ def _walk(body: bytes) -> SplitResponse:
         if separator == ord("]"):
             return _nothing_after(body, position + 1, starts, ends)
         if separator != ord(","):
-            raise _Unwalkable(
-                Reason.MALFORMED_JSON,
-                f"the response is not a JSON array: expecting ',' or ']' after an element at byte {position}",
-            )
+            raise _Unwalkable(Reason.MALFORMED_JSON,
+                              f"the response is not a JSON array: expecting ',' or ']' after an element at byte {position}")
         position = _skip_whitespace(body, position + 1)
 
 
@@ -202,9 +200,8 @@ def _nested_end(body: bytes, position: int, brackets: int) -> tuple[int, int]:
             raise _OverBudget
         if byte in _CLOSERS:
             if closers.pop() != byte:
-                raise _Unwalkable(
-                    Reason.MALFORMED_JSON, f"the response is not JSON: a mismatched {chr(byte)!r} at byte {position}"
-                )
+                raise _Unwalkable(Reason.MALFORMED_JSON,
+                                  f"the response is not JSON: a mismatched {chr(byte)!r} at byte {position}")
             if not closers:
                 return position + 1, brackets
         else:

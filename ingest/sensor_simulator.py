@@ -283,9 +283,8 @@ class SensorSimulator:
         else:
             _, lat, lon = self._places(1)
             version.lat, version.lon = float(lat[0]), float(lon[0])
-        version.text = reading_text(
-            version.id, self.timestamp_text(version.time_ms), version.lat, version.lon, version.temperature
-        )
+        version.text = reading_text(version.id, self.timestamp_text(version.time_ms), version.lat, version.lon,
+                                    version.temperature)
         return version.text, version.id.encode("ascii")
 
     # ------------------------------------------------------------------ broken records

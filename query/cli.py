@@ -71,9 +71,8 @@ def question(argv: list[str] | None) -> Question:
     # A count Cassandra's LIMIT takes: a positive 32-bit int.
     parser.add_argument("--last", type=whole_number(1), metavar="N",
                         help=f"with --region: the N most recent hours (default {DEFAULT_LAST_HOURS})")
-    parser.add_argument(
-        "--map", type=png_file, metavar="FILE.png", help="with --hour or --latest: draw the hour on a map of France"
-    )
+    parser.add_argument("--map", type=png_file, metavar="FILE.png",
+                        help="with --hour or --latest: draw the hour on a map of France")
     args = parser.parse_args(argv)
     if args.last is not None and args.region is None:
         parser.error("--last goes with --region")

@@ -36,9 +36,8 @@ def values(row: ResultRow) -> list[str]:
 def hour_table(hour: datetime, rows: Sequence[ResultRow]) -> str:
     """The brief's table for one hour, regions in alphabetical order (Île-de-France among the I's)."""
     ordered = sorted(rows, key=lambda row: folded(row.region))
-    return f"Mean temperature by region, {hour_text(hour)} UTC\n\n" + aligned(
-        HOUR_COLUMNS, [[row.region, *values(row)] for row in ordered]
-    )
+    lines = [[row.region, *values(row)] for row in ordered]
+    return f"Mean temperature by region, {hour_text(hour)} UTC\n\n" + aligned(HOUR_COLUMNS, lines)
 
 
 def history_table(region: str, rows: Sequence[ResultRow]) -> str:

@@ -297,11 +297,8 @@ def invalid_values(manifests: list[Manifest]) -> list[str]:
 def inlined_secrets(manifests: list[Manifest]) -> list[str]:
     """Credentials only as *_FILE variables naming a file of a Secret mounted in that container;
     no Secret with data in the manifests, no credential in a ConfigMap."""
-    problems = [
-        f"{m}: a Secret with data in the manifests"
-        for m in of_kind(manifests, "Secret")
-        if m.doc.get("data") or m.doc.get("stringData")
-    ]
+    problems = [f"{m}: a Secret with data in the manifests"
+                for m in of_kind(manifests, "Secret") if m.doc.get("data") or m.doc.get("stringData")]
     problems += [
         f"{m}: {key} looks like a credential in a ConfigMap"
         for m in of_kind(manifests, "ConfigMap")
@@ -315,13 +312,11 @@ def inlined_secrets(manifests: list[Manifest]) -> list[str]:
             if not SECRET_NAME.search(variable):
                 continue
             if not variable.endswith("_FILE"):
-                problems.append(
-                    f"{manifest} ({container['name']}): {variable} holds a credential; use {variable}_FILE and a Secret"
-                )
+                problems.append(f"{manifest} ({container['name']}): {variable} holds a credential; "
+                                f"use {variable}_FILE and a Secret")
             elif value is None or secret_for_file(files, value) is None:
-                problems.append(
-                    f"{manifest} ({container['name']}): {variable}={value} is no file of a Secret mounted in the container"
-                )
+                problems.append(f"{manifest} ({container['name']}): {variable}={value} "
+                                "is no file of a Secret mounted in the container")
     return problems
 
 
@@ -424,7 +419,9 @@ def command_problems(manifests: list[Manifest], ours: str, console_scripts: set[
     return [
         f"{manifest} ({container['name']}): runs {command[0]!r}, which pyproject.toml does not install"
         for manifest, _, container in all_containers(manifests)
-        if container.get("image") == ours and (command := container.get("command") or []) and command[0] not in console_scripts
+        if container.get("image") == ours
+        and (command := container.get("command") or [])
+        and command[0] not in console_scripts
     ]
 
 
@@ -475,15 +472,13 @@ def kafka_problems(manifests: list[Manifest]) -> list[str]:
     }
     listener = listeners.get(kafka.bootstrap_servers)
     if listener is None:
-        problems.append(
-            f"IOT_KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap_servers} is no listener of the Kafka resources ({sorted(listeners)})"
-        )
+        problems.append(f"IOT_KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap_servers} "
+                        f"is no listener of the Kafka resources ({sorted(listeners)})")
     elif kafka.sasl_username and (
         (listener.get("authentication") or {}).get("type") != kafka.sasl_mechanism.lower() or listener.get("tls")
     ):
-        problems.append(
-            f"listener {listener.get('name')} does not speak SASL_PLAINTEXT {kafka.sasl_mechanism}, which our clients use"
-        )
+        problems.append(f"listener {listener.get('name')} does not speak SASL_PLAINTEXT {kafka.sasl_mechanism}, "
+                        "which our clients use")
     users = {m.name: m for m in of_kind(manifests, "KafkaUser")}
     user = users.get(kafka.sasl_username)
     if kafka.sasl_username and user is None:
@@ -515,11 +510,8 @@ def acl_problems(user: Manifest, topics: tuple[str, ...], job: JobSettings) -> l
 
     needed = [("topic", topic, operation) for topic in topics for operation in ("Read", "Write", "Describe")]
     needed += [("group", job.consumer_group, "Read"), ("transactionalId", f"{job.name}-", "Write")]
-    return [
-        f"{user}: no ACL allows {operation} on {kind} {name}"
-        for kind, name, operation in needed
-        if not allowed(kind, name, operation)
-    ]
+    return [f"{user}: no ACL allows {operation} on {kind} {name}"
+            for kind, name, operation in needed if not allowed(kind, name, operation)]
 
 
 # --- Cassandra ---------------------------------------------------------------------------------
@@ -642,12 +634,8 @@ def pod_labels(manifests: Iterable[Manifest]) -> list[tuple[Manifest, dict[str, 
     for m in manifests:
         if m.kind in ("Deployment", "Job"):
             template = m.doc["spec"]["template"]
-            ports = {
-                p.get(key)
-                for c in containers(template["spec"])
-                for p in c.get("ports") or []
-                for key in ("name", "containerPort")
-            }
+            ports = {p.get(key) for c in containers(template["spec"]) for p in c.get("ports") or []
+                     for key in ("name", "containerPort")}
             found.append((m, template.get("metadata", {}).get("labels") or {}, ports))
         elif m.kind == "FlinkDeployment":
             port = (m.doc["spec"].get("flinkConfiguration") or {}).get("metrics.reporter.prom.port", "")
@@ -689,8 +677,7 @@ def kustomization_problems(kustomization: dict[str, Any], folder: Path, ours: st
 def name_problems(manifests: Iterable[Manifest]) -> list[str]:
     """Names Kubernetes accepts (the schemas do not check them); the namespace is the
     kustomization's alone."""
-    problems = [
-        f"{m}: {m.name!r} is no RFC 1123 name" for m in manifests if not RFC1123_SUBDOMAIN.match(m.name) or len(m.name) > 253
-    ]
+    problems = [f"{m}: {m.name!r} is no RFC 1123 name"
+                for m in manifests if not RFC1123_SUBDOMAIN.match(m.name) or len(m.name) > 253]
     problems += [f"{m}: sets its own namespace" for m in manifests if "namespace" in (m.doc.get("metadata") or {})]
     return problems

@@ -108,25 +108,16 @@ def test_every_document_matches_its_schema(loaded: list[Manifest]) -> None:
 
 def test_every_kind_of_the_pipeline_is_there(loaded: list[Manifest]) -> None:
     kinds = {manifest.kind for manifest in loaded}
-    assert {
-        "FlinkDeployment",
-        "Kafka",
-        "KafkaNodePool",
-        "KafkaTopic",
-        "KafkaUser",
-        "K8ssandraCluster",
-        "Job",
-        "Deployment",
-    } <= kinds
+    assert {"FlinkDeployment", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "K8ssandraCluster", "Job",
+            "Deployment"} <= kinds
     assert {m.name for m in loaded if m.kind == "Deployment"} >= {"iot-ingest"}
     assert {m.name for m in loaded if m.kind == "Job"} == {"iot-provision"}
 
 
 def test_kustomization_matches_its_schema_and_lists_every_manifest(our_image: str) -> None:
     kustomization = checks.load_kustomization()
-    configurations = [
-        yaml.safe_load((K8S / name).read_text(encoding="utf-8")) for name in kustomization.get("configurations", [])
-    ]
+    configurations = [yaml.safe_load((K8S / name).read_text(encoding="utf-8"))
+                      for name in kustomization.get("configurations", [])]
     assert checks.kustomization_errors(kustomization, configurations) == []
     assert checks.kustomization_problems(kustomization, K8S, our_image) == []
 
@@ -252,8 +243,8 @@ def _jobmanager(doc: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("break_it", "check", "expected"),
     [
-        (lambda ms: ms.append(
-            Manifest("x.yaml", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Iot_Settings"}})),
+        (lambda ms: ms.append(Manifest("x.yaml", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                  "metadata": {"name": "Iot_Settings"}})),
          checks.name_problems, "is no RFC 1123 name"),
         (lambda ms: find(ms, "Deployment", "iot-ingest")["metadata"].update(namespace="default"),
          checks.name_problems, "sets its own namespace"),
@@ -267,21 +258,21 @@ def _jobmanager(doc: dict[str, Any]) -> dict[str, Any]:
          checks.inlined_secrets, "IOT_KAFKA_SASL_PASSWORD holds a credential"),
         (lambda ms: find(ms, "ConfigMap", "iot-settings")["data"].update(IOT_CASSANDRA_PASSWORD="hunter2"),
          checks.inlined_secrets, "looks like a credential in a ConfigMap"),
-        (lambda ms: _env(_container(find(ms, "Deployment", "iot-mock-api"), "mock-api"),
-                         "IOT_CASSANDRA_PASSWORD_FILE", "/etc/iot/secrets/cassandra/password"),
+        (lambda ms: _env(_container(find(ms, "Deployment", "iot-mock-api"), "mock-api"), "IOT_CASSANDRA_PASSWORD_FILE",
+                         "/etc/iot/secrets/cassandra/password"),
          checks.inlined_secrets, "is no file of a Secret mounted"),
-        (lambda ms: ms.append(Manifest(
-            "x.yaml", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"password": "x"}})),
+        (lambda ms: ms.append(Manifest("x.yaml", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                                                  "stringData": {"password": "x"}})),
          checks.inlined_secrets, "a Secret with data"),
         (lambda ms: _container(find(ms, "Deployment", "iot-ingest"), "ingest")["env"].pop(1),
          checks.unread_secrets, "Secret iot-sensor-api mounted at /etc/iot/secrets/sensor-api/ is read by nothing"),
-        (lambda ms: find(ms, "Deployment", "iot-ingest")["spec"]["template"]["spec"]["volumes"][3]["secret"].update(
-            secretName="iot-sensor-key"),
+        (lambda ms: find(ms, "Deployment",
+                         "iot-ingest")["spec"]["template"]["spec"]["volumes"][3]["secret"].update(secretName="iot-sensor-key"),
          None, "Secret iot-sensor-key is neither made by an operator"),
         (lambda ms: find(ms, "KafkaUser").update(metadata={"name": "pipeline", "labels": {"strimzi.io/cluster": "iot-kafka"}}),
          None, "Secret iot is neither made by an operator"),
-        (lambda ms: find(ms, "Deployment", "iot-ingest")["spec"]["template"]["spec"]["volumes"][2]["secret"]["items"][0].update(
-            key="passwd"),
+        (lambda ms: find(ms, "Deployment",
+                         "iot-ingest")["spec"]["template"]["spec"]["volumes"][2]["secret"]["items"][0].update(key="passwd"),
          None, "Secret iot has no key passwd"),
         (lambda ms: find(ms, "FlinkDeployment")["spec"].update(image="flink:2.2.1"),
          lambda ms: checks.image_problems(ms, "iot-temperature-pipeline", {"cassandra:5.0"}), "spec.image is 'flink:2.2.1'"),
@@ -342,14 +333,10 @@ def test_kafka_checks_catch_a_broken_copy(manifests: list[Manifest], break_it: C
     ("break_it", "expected"),
     [
         (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_HOST="cassandra"), "is no datacenter service"),
-        (
-            lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_REPLICATION_FACTOR="5"),
-            "replication factor 5 on 3 nodes",
-        ),
-        (
-            lambda ms: find(ms, "K8ssandraCluster")["spec"]["cassandra"].update(serverVersion="4.1.9"),
-            "Cassandra 4.1.9, where compose runs 5.0",
-        ),
+        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_REPLICATION_FACTOR="5"),
+         "replication factor 5 on 3 nodes"),
+        (lambda ms: find(ms, "K8ssandraCluster")["spec"]["cassandra"].update(serverVersion="4.1.9"),
+         "Cassandra 4.1.9, where compose runs 5.0"),
         (lambda ms: find(ms, "K8ssandraCluster")["spec"].update(auth=False), "authentication is off"),
     ],
     ids=["host", "replication", "version", "auth-off"],
@@ -373,53 +360,24 @@ def test_flink_memory_check_catches_a_broken_copy(manifests: list[Manifest], loc
 @pytest.mark.parametrize(
     ("break_it", "check", "expected"),
     [
-        (
-            lambda ms: _conf(ms).update({"execution.checkpointing.dir": "file:///tmp/checkpoints"}),
-            "state",
-            "is not on gs:// or s3://",
-        ),
+        (lambda ms: _conf(ms).update({"execution.checkpointing.dir": "file:///tmp/checkpoints"}), "state", "is not on gs:// or s3://"),
         (lambda ms: _conf(ms).update({"high-availability.storageDir": "gs://other-bucket/ha"}), "state", "state spread over"),
         (lambda ms: _conf(ms).pop("containerized.taskmanager.env.ENABLE_BUILT_IN_PLUGINS"), "state", "plugin is not enabled"),
         (lambda ms: _conf(ms).update({"high-availability.type": "NONE"}), "state", "high-availability.type is not kubernetes"),
-        (
-            lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(upgradeMode="stateless"),
-            "state",
-            "upgradeMode is not savepoint",
-        ),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(upgradeMode="stateless"), "state",
+         "upgradeMode is not savepoint"),
         (lambda ms: find(ms, "FlinkDeployment")["spec"].update(flinkVersion="v1_20"), "image", "flinkVersion v1_20"),
-        (
-            lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(jarURI="local:///opt/flink/opt/flink-python-2.1.0.jar"),
-            "image",
-            "is not the flink-python jar",
-        ),
-        (
-            lambda ms: _conf(ms).update({"containerized.master.env.ENABLE_BUILT_IN_PLUGINS": "flink-gs-fs-hadoop-2.1.0.jar"}),
-            "image",
-            "is not of Flink",
-        ),
-        (
-            lambda ms: _conf(ms).update({"python.executable": "/usr/bin/python3"}),
-            "image",
-            "python.executable is '/usr/bin/python3'",
-        ),
-        (
-            lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(args=["-py", "/opt/iot/jobs/hourly.py"]),
-            "image",
-            "is no file of the repository",
-        ),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(jarURI="local:///opt/flink/opt/flink-python-2.1.0.jar"),
+         "image", "is not the flink-python jar"),
+        (lambda ms: _conf(ms).update({"containerized.master.env.ENABLE_BUILT_IN_PLUGINS": "flink-gs-fs-hadoop-2.1.0.jar"}),
+         "image", "is not of Flink"),
+        (lambda ms: _conf(ms).update({"python.executable": "/usr/bin/python3"}), "image",
+         "python.executable is '/usr/bin/python3'"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(args=["-py", "/opt/iot/jobs/hourly.py"]), "image",
+         "is no file of the repository"),
     ],
-    ids=[
-        "local-checkpoints",
-        "two-buckets",
-        "plugin-missing",
-        "no-ha",
-        "stateless",
-        "flink-version",
-        "jar-version",
-        "plugin-version",
-        "python",
-        "job-file",
-    ],
+    ids=["local-checkpoints", "two-buckets", "plugin-missing", "no-ha", "stateless", "flink-version", "jar-version",
+         "plugin-version", "python", "job-file"],
 )
 def test_flink_state_and_image_checks_catch_a_broken_copy(
     manifests: list[Manifest], image_flink_version: str, image_python: str, break_it: Callable, check: str, expected: str
@@ -437,20 +395,13 @@ def test_flink_state_and_image_checks_catch_a_broken_copy(
 @pytest.mark.parametrize(
     ("break_it", "expected"),
     [
-        (
-            lambda ms: find(ms, "PodMonitoring", "iot-ingest")["spec"]["selector"]["matchLabels"].update(
-                {"app.kubernetes.io/name": "ingest"}
-            ),
-            "selects no pods",
-        ),
-        (
-            lambda ms: find(ms, "PodMonitoring", "iot-flink")["spec"]["endpoints"][0].update(port=9250),
-            "serves no metrics on port 9250",
-        ),
-        (
-            lambda ms: find(ms, "PodMonitoring", "iot-ingest")["spec"]["endpoints"][0].update(port="prometheus"),
-            "serves no metrics on port prometheus",
-        ),
+        (lambda ms: find(ms, "PodMonitoring",
+                         "iot-ingest")["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/name": "ingest"}),
+                         "selects no pods"),
+        (lambda ms: find(ms, "PodMonitoring", "iot-flink")["spec"]["endpoints"][0].update(port=9250),
+         "serves no metrics on port 9250"),
+        (lambda ms: find(ms, "PodMonitoring", "iot-ingest")["spec"]["endpoints"][0].update(port="prometheus"),
+         "serves no metrics on port prometheus"),
     ],
     ids=["wrong-selector", "wrong-flink-port", "wrong-port-name"],
 )
@@ -512,7 +463,6 @@ def test_kustomize_builds_what_the_schemas_accept(our_image: str) -> None:
     assert len(built) == len(checks.load_manifests())
     assert [problem for manifest in built for problem in checks.schema_errors(manifest)] == []
     assert {m.doc["metadata"].get("namespace") for m in built if m.kind != "Namespace"} == {"iot"}
-    images = {c.get("image") for _, _, c in checks.all_containers(built)} | {
-        m.doc["spec"]["image"] for m in built if m.kind == "FlinkDeployment"
-    }
+    images = {c.get("image") for _, _,
+              c in checks.all_containers(built)} | {m.doc["spec"]["image"] for m in built if m.kind == "FlinkDeployment"}
     assert f"{our_image}:local" in images and our_image not in images

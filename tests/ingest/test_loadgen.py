@@ -39,18 +39,9 @@ def test_summary_line() -> None:
 def test_what_the_file_lists_is_what_kafka_holds(topics: KafkaSettings, tmp_path: Path, client: str, processes: int) -> None:
     output = tmp_path / "sent.jsonl"
     now_ms = int(time.time() * 1000)
-    job = LoadJob(
-        kafka=topics,
-        topic=topics.readings_topic,
-        count=3000,
-        start_ms=now_ms - 3_600_000,
-        span_ms=3_600_000,
-        processes=processes,
-        client=client,
-        faults=FaultMix(malformed=0.1, duplicates=0.05),
-        output=output,
-        rate=20_000,
-    )
+    job = LoadJob(kafka=topics, topic=topics.readings_topic, count=3000, start_ms=now_ms - 3_600_000, span_ms=3_600_000,
+                  processes=processes, client=client, faults=FaultMix(malformed=0.1, duplicates=0.05), output=output,
+                  rate=20_000)
     summary = run_load(job, progress_every=0.2)
     assert summary.sent == summary.acknowledged == 3000 and not summary.failed_workers
     sent = output.read_bytes().split(b"\n")[:-1]

@@ -96,9 +96,8 @@ def test_an_outage_fails_every_call_until_it_ends() -> None:
 
 def test_response_fault_shares_are_drawn_deterministically() -> None:
     def faults(seed: int) -> list[ResponseFault]:
-        config = MockApiConfig(
-            api_key=KEY, readings_per_call=1, seed=seed, response_faults=ResponseFaultMix(server_error=0.3, empty=0.3)
-        )
+        config = MockApiConfig(api_key=KEY, readings_per_call=1, seed=seed,
+                               response_faults=ResponseFaultMix(server_error=0.3, empty=0.3))
         server = MockSensorApi(config, SquareRegions())
         try:
             return [server.answer({}).fault for _ in range(30)]

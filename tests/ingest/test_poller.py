@@ -72,12 +72,10 @@ def make(
 ) -> tuple[Poller, FakeDeliveryClient]:
     client = client or FakeDeliveryClient()
     client.clock = clock
-    ingest = IngestSettings(
-        **{"poll_interval_seconds": 10.0, "spool_dir": str(tmp_path / "spool"), "metrics_address": "", **settings}
-    )
-    poller = Poller(
-        source, ReliableProducer(client, clock), SquareRegions(), TOPICS, ReadingRules(), ingest, clock, ingest_metrics()
-    )
+    ingest = IngestSettings(**{"poll_interval_seconds": 10.0, "spool_dir": str(tmp_path / "spool"), "metrics_address": "",
+                               **settings})
+    poller = Poller(source, ReliableProducer(client, clock), SquareRegions(), TOPICS, ReadingRules(), ingest, clock,
+                    ingest_metrics())
     return poller, client
 
 
@@ -271,9 +269,8 @@ HUGE = 10 * 1024 * 1024
 @pytest.mark.parametrize(
     "hostile",
     [
-        json.dumps(
-            {"id": "big", "timestamp": "2019-02-19 14:00:00", "lat": 48.0, "lon": -3.0, "temperature": 9.5, "note": "x" * HUGE}
-        ),
+        json.dumps({"id": "big", "timestamp": "2019-02-19 14:00:00", "lat": 48.0, "lon": -3.0, "temperature": 9.5,
+                    "note": "x" * HUGE}),
         reading("big", timestamp="2019-02-19 " + "1" * (HUGE // 2)),
         '{"id": "big", "' + "k" * (HUGE // 2) + '": 1, "' + "k" * (HUGE // 2) + '": 2}',
         reading("mid", timestamp="2019-02-19 " + "1" * 60_000),  # under the reading limit: its detail repeats it
@@ -298,9 +295,8 @@ def test_a_huge_item_is_rejected_alone_and_the_good_readings_beside_it_are_publi
 
 def test_a_rejection_record_is_cut_to_what_the_producer_takes(fake_clock: FakeClock, tmp_path: Path) -> None:
     hostile = reading("mid", timestamp="2019-02-19 " + "\x01" * 10_000)  # 6 bytes in the element, 7 in the record
-    poller, client = make(
-        fake_clock, FakeSource(fake_clock, [body(hostile, reading("a"))]), tmp_path, FakeDeliveryClient(max_record_bytes=40_000)
-    )
+    poller, client = make(fake_clock, FakeSource(fake_clock, [body(hostile, reading("a"))]), tmp_path,
+                          FakeDeliveryClient(max_record_bytes=40_000))
     assert poller.run(max_polls=1) == EXIT_OK
     [(key, record)] = rejected_records(client)
     assert key == b"mid" and record["reason"] == "invalid_timestamp" and record["truncated"] is True
@@ -323,13 +319,11 @@ def test_a_spooled_record_kafka_cannot_take_is_rejected_once_and_polling_goes_on
     assert spool.files() == []
 
 
-def test_a_record_the_broker_refuses_as_too_large_is_rejected_not_spooled(
-    fake_clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_record_the_broker_refuses_as_too_large_is_rejected_not_spooled(fake_clock: FakeClock, tmp_path: Path,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
     """A broker whose limit is below the client's: the reading is rejected; a rejection it still refuses is logged, counted."""
-    bulky = json.dumps(
-        {"id": "bulky", "timestamp": "2019-02-19 14:00:00", "lat": 48.0, "lon": -3.0, "temperature": 9.5, "note": "x" * 50_000}
-    )
+    bulky = json.dumps({"id": "bulky", "timestamp": "2019-02-19 14:00:00", "lat": 48.0, "lon": -3.0, "temperature": 9.5,
+                        "note": "x" * 50_000})
     client = FakeDeliveryClient(broker_max_bytes=40_000)
     poller, _ = make(fake_clock, FakeSource(fake_clock, [body(reading("a"), bulky)]), tmp_path, client)
     assert poller.run(max_polls=1) == EXIT_OK
@@ -386,9 +380,8 @@ def test_a_stop_or_a_refusal_during_the_replay_leaves_the_spool_as_it_was(tmp_pa
     assert spool.files() == [path] and list(Spool.load(path)) == saved
 
 
-def test_an_unreadable_spool_file_is_set_aside_and_the_rest_replayed(
-    fake_clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_an_unreadable_spool_file_is_set_aside_and_the_rest_replayed(fake_clock: FakeClock, tmp_path: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
     spool = Spool(tmp_path / "spool")
     broken = spool.save([Record(TOPICS.readings_topic, b"a", reading("a").encode())])
     assert broken is not None
@@ -464,14 +457,8 @@ def test_a_stop_during_a_slow_body_is_honoured_at_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("retry_after", "expected"),
-    [
-        ("0", (0.25, 0.5)),
-        ("Tue, 19 Feb 2019 13:00:00 GMT", (0.25, 0.5)),
-        ("999999", (8.0, 8.0)),
-        ("²", (0.25, 0.5)),
-        ("9" * 400, (0.25, 0.5)),
-        ("Fri, 31 Dec 9999 23:59:59 GMT", (0.25, 0.5)),
-    ],
+    [("0", (0.25, 0.5)), ("Tue, 19 Feb 2019 13:00:00 GMT", (0.25, 0.5)), ("999999", (8.0, 8.0)), ("²", (0.25, 0.5)),
+     ("9" * 400, (0.25, 0.5)), ("Fri, 31 Dec 9999 23:59:59 GMT", (0.25, 0.5))],
 )
 def test_retry_after_is_clamped_and_never_crashes_nor_loops_tight(
     retry_after: str, expected: tuple[float, float], tmp_path: Path

@@ -152,21 +152,8 @@ def test_main_in_process_runs_the_given_number_of_polls(topics: KafkaSettings, r
         monkeypatch.setenv("IOT_SENSOR_API_KEY", KEY)
         monkeypatch.setenv("IOT_KAFKA_READINGS_TOPIC", topics.readings_topic)
         monkeypatch.setenv("IOT_KAFKA_REJECTED_TOPIC", topics.rejected_topic)
-        code = main(
-            [
-                "--url",
-                api.url,
-                "--interval",
-                "0.1",
-                "--polls",
-                "2",
-                "--metrics-address",
-                "127.0.0.1:0",
-                "--spool-dir",
-                str(tmp_path),
-                "--stamp-fetch-time",
-            ]
-        )
+        code = main(["--url", api.url, "--interval", "0.1", "--polls", "2", "--metrics-address", "127.0.0.1:0",
+                     "--spool-dir", str(tmp_path), "--stamp-fetch-time"])
         served = list(api.served)
     assert code == EXIT_OK
     values = [json.loads(message.value) for message in read_topic(topics, topics.readings_topic)]
@@ -190,9 +177,8 @@ def test_a_broker_restart_loses_nothing(topics: KafkaSettings, regions, tmp_path
         runner = threading.Thread(target=lambda: outcome.append(poller.run()))
         runner.start()
         time.sleep(2)
-        restart = subprocess.run(
-            [str(ROOT / "scripts" / "stack.sh"), "restart", "kafka"], capture_output=True, text=True, timeout=300
-        )
+        restart = subprocess.run([str(ROOT / "scripts" / "stack.sh"), "restart", "kafka"], capture_output=True, text=True,
+                                 timeout=300)
         assert restart.returncode == 0, restart.stderr
         polls_at_restart = poller.metrics.value("polls_total")
         deadline = time.monotonic() + 120

@@ -55,9 +55,8 @@ def test_an_escaped_logger_writes_one_line_per_event(caplog: pytest.LogCaptureFi
     assert record.getMessage() == "the server said ok\\r\\n2019-02-19 ERROR forged"
 
 
-@pytest.mark.parametrize(
-    "address", ["nonsense", "127.0.0.1", ":9464", "127.0.0.1:port", "127.0.0.1:70000", "127.0.0.1:²", "a b:1"]
-)
+@pytest.mark.parametrize("address", ["nonsense", "127.0.0.1", ":9464", "127.0.0.1:port", "127.0.0.1:70000", "127.0.0.1:²",
+                                     "a b:1"])
 def test_a_metrics_address_that_is_not_host_port_is_refused(address: str) -> None:
     with pytest.raises(ValueError, match="host:port|control"):
         parse_address(address)

@@ -79,14 +79,10 @@ def test_watermark_time_follows_the_oracle_on_every_stamp(batch_env: TableEnviro
 
 def test_watermark_time_follows_the_oracle_on_every_bad_input(batch_env: TableEnvironment) -> None:
     payloads = [value for _, _, value, _ in kafka_messages()] + [
-        stamped(1550584930),
-        b'{"timestamp": "2019-02-19 14:02:10", "timestamp": "2019-02-19 15:00:00"}',
-        b'{"inner": {"timestamp": "2019-02-19 14:02:10"}}',
-        b'["2019-02-19 14:02:10"]',
-        b'{"timestamp": "2019-02-19 14:02:10"} trailing',
-        b'{"timestamp": "2019-02-19 14:02:10", "t": NaN}',
-        b'{"timestamp": "2019-02-19 14:02:10", "x": "\xff"}',
-        b'{"timestamp": "2019-02-19 14:02:10", "x": "\\q"}',
+        stamped(1550584930), b'{"timestamp": "2019-02-19 14:02:10", "timestamp": "2019-02-19 15:00:00"}',
+        b'{"inner": {"timestamp": "2019-02-19 14:02:10"}}', b'["2019-02-19 14:02:10"]',
+        b'{"timestamp": "2019-02-19 14:02:10"} trailing', b'{"timestamp": "2019-02-19 14:02:10", "t": NaN}',
+        b'{"timestamp": "2019-02-19 14:02:10", "x": "\xff"}', b'{"timestamp": "2019-02-19 14:02:10", "x": "\\q"}',
     ]
     assert sql_event_times(batch_env, payloads, UTC_RULES) == oracle_event_times(payloads, UTC_RULES)
 
@@ -117,9 +113,8 @@ def test_watermark_time_follows_the_oracle_on_mutated_messages(batch_env: TableE
 
 
 def test_source_reads_raw_messages_with_a_bounded_watermark_and_idle_timeout() -> None:
-    ddl = job.kafka_source_ddl(
-        KafkaSettings(readings_topic="t"), JobSettings(out_of_orderness_seconds=45, idle_partition_timeout_seconds=7), PARIS
-    )
+    ddl = job.kafka_source_ddl(KafkaSettings(readings_topic="t"), JobSettings(out_of_orderness_seconds=45,
+                                                                              idle_partition_timeout_seconds=7), PARIS)
     assert "WATERMARK FOR event_time AS event_time - INTERVAL '45' SECOND" in ddl
     assert "'scan.watermark.idle-timeout' = '7 s'" in ddl
     assert "'format' = 'raw'" in ddl and "'topic' = 't'" in ddl
@@ -146,9 +141,8 @@ def final_rows(changes: list[Row]) -> dict[tuple[int, str], tuple]:
     settings = Settings()
     job.configure(t_env, settings)
     job.enable_mini_batches(t_env, settings)
-    stream = env.from_collection(
-        changes, type_info=Types.ROW_NAMED(["hour_ms", "region", "temperature"], [Types.LONG(), Types.STRING(), Types.DOUBLE()])
-    )
+    row_type = Types.ROW_NAMED(["hour_ms", "region", "temperature"], [Types.LONG(), Types.STRING(), Types.DOUBLE()])
+    stream = env.from_collection(changes, type_info=row_type)
     results = job.hourly_means(t_env, job.with_copies_three_hours_later(t_env, stream))
     with results.execute().collect() as rows:
         changelog = [(row.get_row_kind(), tuple(row)) for row in rows]
@@ -156,24 +150,20 @@ def final_rows(changes: list[Row]) -> dict[tuple[int, str], tuple]:
 
 
 def test_means_retract_corrections_and_follow_the_hour_three_before() -> None:
-    state = final_rows(
-        [
-            change(RowKind.INSERT, 10, "Bretagne", 10.0),
-            change(RowKind.INSERT, 13, "Bretagne", 20.0),
-            change(RowKind.INSERT, 13, "Bretagne", 30.0),
-            change(RowKind.DELETE, 13, "Bretagne", 20.0),
-            change(RowKind.INSERT, 13, "Bretagne", 22.0),
-            change(RowKind.INSERT, 10, "Bretagne", 14.0),
-            change(RowKind.INSERT, 11, "Corse", 5.0),
-            change(RowKind.DELETE, 11, "Corse", 5.0),
-            # 14:00 loses its only reading while 11:00 keeps one: its row goes, 11:00's stays.
-            change(RowKind.INSERT, 11, "Occitanie", 7.0),
-            change(RowKind.INSERT, 14, "Occitanie", 8.0),
-            change(RowKind.DELETE, 14, "Occitanie", 8.0),
-        ]
-    )
+    state = final_rows([
+        change(RowKind.INSERT, 10, "Bretagne", 10.0),
+        change(RowKind.INSERT, 13, "Bretagne", 20.0),
+        change(RowKind.INSERT, 13, "Bretagne", 30.0),
+        change(RowKind.DELETE, 13, "Bretagne", 20.0),
+        change(RowKind.INSERT, 13, "Bretagne", 22.0),
+        change(RowKind.INSERT, 10, "Bretagne", 14.0),
+        change(RowKind.INSERT, 11, "Corse", 5.0),
+        change(RowKind.DELETE, 11, "Corse", 5.0),
+        # 14:00 loses its only reading while 11:00 keeps one: its row goes, 11:00's stays.
+        change(RowKind.INSERT, 11, "Occitanie", 7.0),
+        change(RowKind.INSERT, 14, "Occitanie", 8.0),
+        change(RowKind.DELETE, 14, "Occitanie", 8.0),
+    ])
     assert state == {
-        (10, "Bretagne"): (12.0, 2, None),
-        (13, "Bretagne"): (26.0, 2, 12.0),
-        (11, "Occitanie"): (7.0, 1, None),
+        (10, "Bretagne"): (12.0, 2, None), (13, "Bretagne"): (26.0, 2, 12.0), (11, "Occitanie"): (7.0, 1, None),
     }

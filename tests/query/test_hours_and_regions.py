@@ -14,14 +14,8 @@ H4 = datetime(2019, 4, 28, 4, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     "text",
-    [
-        "2019-04-28 04",
-        " 2019-04-28 04 ",
-        "2019-04-28 04:00",
-        "2019-04-28T04:00:00Z",
-        "2019-04-28 04:00:00+0000",
-        "2019-04-28T06:00+02:00",
-    ],
+    ["2019-04-28 04", " 2019-04-28 04 ", "2019-04-28 04:00", "2019-04-28T04:00:00Z", "2019-04-28 04:00:00+0000",
+     "2019-04-28T06:00+02:00"],
 )
 def test_hours_in_the_briefs_form_and_iso(text: str) -> None:
     assert parse_hour(text) == H4
@@ -44,12 +38,8 @@ def test_what_is_not_an_hour_start_is_refused(text: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "name"),
-    [
-        ("Bretagne", "Bretagne"),
-        ("ile-de-france", "Île-de-France"),
-        ("  LA RÉUNION ", "La Réunion"),
-        ("provence-alpes-cote d'azur", "Provence-Alpes-Côte d'Azur"),
-    ],
+    [("Bretagne", "Bretagne"), ("ile-de-france", "Île-de-France"), ("  LA RÉUNION ", "La Réunion"),
+     ("provence-alpes-cote d'azur", "Provence-Alpes-Côte d'Azur")],
 )
 def test_regions_forgive_case_accents_and_spaces(text: str, name: str) -> None:
     assert official_region(text) == name
@@ -66,8 +56,5 @@ def test_nonsense_gets_the_list_of_regions() -> None:
 
 
 def test_folded_sorts_accented_capitals_with_their_letter() -> None:
-    assert sorted(["La Réunion", "Île-de-France", "Hauts-de-France"], key=folded) == [
-        "Hauts-de-France",
-        "Île-de-France",
-        "La Réunion",
-    ]
+    expected = ["Hauts-de-France", "Île-de-France", "La Réunion"]
+    assert sorted(["La Réunion", "Île-de-France", "Hauts-de-France"], key=folded) == expected

@@ -26,13 +26,8 @@ pytestmark = pytest.mark.services
 
 LAST_HOUR = datetime(1999, 12, 31, 23, tzinfo=UTC)
 # (hours before LAST_HOUR, region, mean, readings)
-RESULTS = [
-    (3, "Bretagne", 7.25, 4),
-    (2, "Bretagne", 8.0, 1),
-    (0, "Bretagne", 9.5, 2),
-    (0, "Corse", 15.125, 8),
-    (0, "Île-de-France", 6.0, 3),
-]
+RESULTS = [(3, "Bretagne", 7.25, 4), (2, "Bretagne", 8.0, 1), (0, "Bretagne", 9.5, 2), (0, "Corse", 15.125, 8),
+           (0, "Île-de-France", 6.0, 3)]
 IOT_QUERY = Path(sys.executable).with_name("iot-query")
 
 
@@ -70,9 +65,8 @@ def iot_query(cassandra: CassandraSettings, *args: str) -> subprocess.CompletedP
     return subprocess.run([str(IOT_QUERY), *args], env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_an_hour_in_process(
-    results_keyspace: CassandraSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
+def test_an_hour_in_process(results_keyspace: CassandraSettings, monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("IOT_CASSANDRA_KEYSPACE", results_keyspace.keyspace)
     assert main(["--hour", "1999-12-31 23"]) == 0
     assert capsys.readouterr().out.splitlines()[4:] == [

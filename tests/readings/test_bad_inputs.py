@@ -84,13 +84,11 @@ def ingest(bodies: Sequence[bytes], regions: RegionIndex, tmp_path: Path) -> lis
     settings = IngestSettings(spool_dir=str(tmp_path / "spool"), metrics_address="")
     with serving(answer) as url:
         client = SensorApiClient(url, "test-key", max_body_bytes=RESPONSE_LIMIT_BYTES)
-        poller = Poller(
-            client, ReliableProducer(kafka, clock), regions, TOPICS, ReadingRules(), settings, clock, ingest_metrics()
-        )
+        poller = Poller(client, ReliableProducer(kafka, clock), regions, TOPICS, ReadingRules(), settings, clock,
+                        ingest_metrics())
         assert poller.run(max_polls=len(bodies)) == EXIT_OK
     return [
-        Verdict(ACCEPTED, record.key, None)
-        if record.topic == TOPICS.readings_topic
+        Verdict(ACCEPTED, record.key, None) if record.topic == TOPICS.readings_topic
         else Verdict(*_rejected(record.key, record.value))
         for record in kafka.delivered
     ]
@@ -100,13 +98,9 @@ def job(messages: Sequence[bytes], regions: RegionIndex) -> list[Verdict]:
     """What the parse-and-locate UDF makes of these Kafka messages, all judged at JUDGED_AT."""
     parsed = job_parse(messages, [epoch_ms_of(JUDGED_AT)] * len(messages), regions, JUDGED_AT)
     return [
-        Verdict(ACCEPTED, row["id"].encode(), None)
-        if row["kind"] == READING
-        else Verdict(
-            *_rejected(
-                None if row["dead_letter_key"] is None else row["dead_letter_key"].encode(), row["dead_letter_value"].encode()
-            )
-        )
+        Verdict(ACCEPTED, row["id"].encode(), None) if row["kind"] == READING
+        else Verdict(*_rejected(None if row["dead_letter_key"] is None else row["dead_letter_key"].encode(),
+                                row["dead_letter_value"].encode()))
         for row in parsed.rows
     ]
 
@@ -215,9 +209,8 @@ def test_the_job_keeps_every_good_reading_among_all_bad_kinds(regions: RegionInd
     inputs, passing, reasons = mixed(entries, good_readings(len(entries) + 1))
     verdicts = job(inputs, regions)
     assert len(verdicts) == len(inputs)
-    assert [verdict.key for verdict in verdicts if verdict.reason == ACCEPTED] == [
-        json.loads(text)["id"].encode() for text in passing
-    ]
+    published = [verdict.key for verdict in verdicts if verdict.reason == ACCEPTED]
+    assert published == [json.loads(text)["id"].encode() for text in passing]
     assert [verdict.reason for verdict in verdicts if verdict.reason != ACCEPTED] == reasons
 
 

@@ -80,9 +80,8 @@ def test_an_unreachable_cassandra_exits_2(
     monkeypatch.setenv("IOT_CASSANDRA_PORT", "1")
     assert main([]) == 2
     cassandra = run.settings.cassandra
-    assert capsys.readouterr().err.startswith(
-        f"iot-reconcile: cannot read keyspace {cassandra.keyspace} from Cassandra at {cassandra.host}:1: "
-    )
+    told = f"iot-reconcile: cannot read keyspace {cassandra.keyspace} from Cassandra at {cassandra.host}:1: "
+    assert capsys.readouterr().err.startswith(told)
 
 
 def test_topics_that_cannot_be_read_are_named(

@@ -38,8 +38,7 @@ def test_the_text_shows_each_hour_the_rejected_and_the_total() -> None:
     assert "Rejected topic: 1 records of stage job, 1 of stage ingest (never in r)." in text
     assert "Problems:" not in text
     assert text.endswith(
-        "balanced: 5 messages = 1 rejected + 1 superseded + 0 late + 3 winners, and both tables count the 3 winners"
-    )
+        "balanced: 5 messages = 1 rejected + 1 superseded + 0 late + 3 winners, and both tables count the 3 winners")
 
 
 def test_the_text_of_an_unbalanced_run_lists_the_hours_and_problems() -> None:

@@ -138,18 +138,13 @@ CASES = [
     *env_cases("iot-mock-api", **KEY),
     # iot-ingest: its environment (its flags are checked by its own tests)
     *env_cases("iot-ingest", **KEY),
-    case(
-        "iot-ingest", says="IOT_INGEST_POLL_INTERVAL_SECONDS='0': must be from 0.01", IOT_INGEST_POLL_INTERVAL_SECONDS="0", **KEY
-    ),
+    case("iot-ingest", says="IOT_INGEST_POLL_INTERVAL_SECONDS='0': must be from 0.01", IOT_INGEST_POLL_INTERVAL_SECONDS="0",
+         **KEY),
     case("iot-ingest", says="IOT_INGEST_REQUEST_TIMEOUT_SECONDS='-1'", IOT_INGEST_REQUEST_TIMEOUT_SECONDS="-1", **KEY),
     case("iot-ingest", says="IOT_INGEST_MAX_BACKOFF_SECONDS='inf'", IOT_INGEST_MAX_BACKOFF_SECONDS="inf", **KEY),
     case("iot-ingest", says="IOT_INGEST_SHUTDOWN_TIMEOUT_SECONDS='1e999'", IOT_INGEST_SHUTDOWN_TIMEOUT_SECONDS="1e999", **KEY),
-    case(
-        "iot-ingest",
-        says="IOT_SENSOR_API_URL='file:///etc/passwd': not an http:// or https:// URL",
-        IOT_SENSOR_API_URL="file:///etc/passwd",
-        **KEY,
-    ),
+    case("iot-ingest", says="IOT_SENSOR_API_URL='file:///etc/passwd': not an http:// or https:// URL",
+         IOT_SENSOR_API_URL="file:///etc/passwd", **KEY),
     case("iot-ingest", says="IOT_INGEST_METRICS_ADDRESS='nonsense': not host:port", IOT_INGEST_METRICS_ADDRESS="nonsense", **KEY),
     case("iot-ingest", says="IOT_SENSOR_API_KEY_FILE='/dev/zero': larger than 64 KiB", IOT_SENSOR_API_KEY_FILE="/dev/zero"),
     case("iot-ingest", says="IOT_SENSOR_API_KEY: the secret holds a control character", IOT_SENSOR_API_KEY="k\r\nX-Evil: 1"),

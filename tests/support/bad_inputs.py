@@ -86,9 +86,8 @@ def catalogue(taken_at: str = TAKEN_AT) -> tuple[BadInput, ...]:
     deep = b"[" * 100_000 + b"]" * 100_000
     good = reading("bad-truncated-response", taken_at)
     large = array(*(reading(f"bad-very-large-response-{n:05d}", taken_at) for n in range(4000)))
-    duplicate_keys = reading("bad-duplicate-keys", taken_at).replace(
-        b'"temperature": 9.5', b'"temperature": 9.5, "temperature": 30.5'
-    )
+    duplicate_keys = reading("bad-duplicate-keys", taken_at).replace(b'"temperature": 9.5',
+                                                                     b'"temperature": 9.5, "temperature": 30.5')
     giant_integer = reading("bad-giant-integer", taken_at).replace(b'"temperature": 9.5', b'"temperature": ' + b"9" * 5000)
     swapped = RENNES[::-1]
     return (
@@ -104,19 +103,11 @@ def catalogue(taken_at: str = TAKEN_AT) -> tuple[BadInput, ...]:
         BadInput("array_not_object", Reason.NOT_AN_OBJECT, BOTH, array(reading("bad-array", taken_at))),
         BadInput("string_not_object", Reason.NOT_AN_OBJECT, BOTH, b'"a reading"'),
         BadInput("null_not_object", Reason.NOT_AN_OBJECT, BOTH, b"null"),
-        BadInput(
-            "response_not_an_array",
-            Reason.NOT_AN_ARRAY,
-            ("ingest",),
-            body=b'{"message": "readings moved to /v2", "readings": []}',
-        ),
+        BadInput("response_not_an_array", Reason.NOT_AN_ARRAY, ("ingest",),
+                 body=b'{"message": "readings moved to /v2", "readings": []}'),
         BadInput("very_large_response", Reason.RESPONSE_TOO_LARGE, ("ingest",), body=large),
-        BadInput(
-            "very_large_reading",
-            Reason.MESSAGE_TOO_LARGE,
-            ("ingest",),
-            reading("bad-very-large-reading", taken_at, note="x" * 100_000),
-        ),
+        BadInput("very_large_reading", Reason.MESSAGE_TOO_LARGE, ("ingest",),
+                 reading("bad-very-large-reading", taken_at, note="x" * 100_000)),
         BadInput("duplicate_keys", Reason.DUPLICATE_KEY, BOTH, duplicate_keys, key=b"bad-duplicate-keys"),
         # Fields missing or of the wrong type: no silent coercion.
         _reading_kind("missing_field", Reason.MISSING_FIELD, taken_at, temperature=_OMITTED),
@@ -148,9 +139,8 @@ def catalogue(taken_at: str = TAKEN_AT) -> tuple[BadInput, ...]:
         _reading_kind("huge_id", Reason.INVALID_ID, taken_at, keyed=False, id="x" * 5000),
         # Odd but valid: accepted, and an exact duplicate counts once (the job's versions see to that).
         _reading_kind("unknown_extra_fields", ACCEPTED, taken_at, battery=0.87, firmware={"version": "2.1", "flags": [1, 2]}),
-        BadInput(
-            "exact_duplicate", ACCEPTED, BOTH, reading("bad-exact-duplicate", taken_at), key=b"bad-exact-duplicate", copies=2
-        ),
+        BadInput("exact_duplicate", ACCEPTED, BOTH, reading("bad-exact-duplicate", taken_at), key=b"bad-exact-duplicate",
+                 copies=2),
     )
 
 

@@ -44,13 +44,8 @@ class FakeRegions:
 
 
 def test_valid_invalid_and_outside_readings_each_get_a_row_in_order() -> None:
-    payloads = [
-        reading(),
-        b"{oops",
-        reading(id="r2", lat=49.9, lon=-5.0),
-        None,
-        reading(id="r3", timestamp="2026-11-29 12:00:00"),
-    ]
+    payloads = [reading(), b"{oops", reading(id="r2", lat=49.9, lon=-5.0), None,
+                reading(id="r3", timestamp="2026-11-29 12:00:00")]
     batch = parse_and_locate_batch(payloads, [NOW_MS] * 5, ReadingParser(ReadingRules()), FakeRegions(), NOW)
     frame = batch.frame()
     assert list(frame.columns) == COLUMNS
@@ -67,9 +62,8 @@ def test_valid_invalid_and_outside_readings_each_get_a_row_in_order() -> None:
 
 def test_future_is_judged_against_the_record_timestamp_not_the_wall_clock() -> None:
     late_clock = NOW_MS + 86_400_000
-    batch = parse_and_locate_batch(
-        [reading(timestamp="2026-11-29 11:00:00")], [late_clock], ReadingParser(ReadingRules()), FakeRegions(), NOW
-    )
+    batch = parse_and_locate_batch([reading(timestamp="2026-11-29 11:00:00")], [late_clock], ReadingParser(ReadingRules()),
+                                   FakeRegions(), NOW)
     assert batch.kinds[0] == READING
 
 
@@ -116,13 +110,8 @@ def test_udf_counts_readings_and_rejections_by_reason() -> None:
     frame = function.eval(payloads, pd.Series([pd.Timestamp(NOW)] * 4), *not_plain(4))
     assert list(frame["kind"]) == [READING, REJECTED, REJECTED, REJECTED]
     counts = {name: c.count for name, c in metrics.counters.items()}
-    assert counts == {
-        "readings_in": 4,
-        "readings_located": 1,
-        "readings_outside_france": 1,
-        "outside_france": 1,
-        "not_an_object": 2,
-    }
+    assert counts == {"readings_in": 4, "readings_located": 1, "readings_outside_france": 1, "outside_france": 1,
+                      "not_an_object": 2}
 
 
 def test_injected_failure_fires_once(tmp_path: Path) -> None:

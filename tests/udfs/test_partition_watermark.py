@@ -21,39 +21,16 @@ def message(partition: int, event_ms: int, reading_id: str | None = "r", rejecte
     """A parsed message as the parse step leaves it: its columns, its partition and the source's event time."""
     event_time = Instant.of_epoch_milli(event_ms)
     if rejected:
-        return Row(
-            REJECTED,
-            reading_id,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "malformed_json",
-            reading_id,
-            '{"reason": "malformed_json"}',
-            partition,
-            event_time,
-        )
+        return Row(REJECTED, reading_id, None, None, None, None, None, "malformed_json", reading_id,
+                   '{"reason": "malformed_json"}',
+                   partition, event_time)
     return Row(READING, reading_id, event_ms + 500, 48.1, -1.7, 9.5, "Bretagne", None, None, None, partition, event_time)
 
 
 PARSED = Types.ROW_NAMED(
     [*COLUMNS, "kafka_partition", "event_time"],
-    [
-        Types.STRING(),
-        Types.STRING(),
-        Types.LONG(),
-        Types.DOUBLE(),
-        Types.DOUBLE(),
-        Types.DOUBLE(),
-        Types.STRING(),
-        Types.STRING(),
-        Types.STRING(),
-        Types.STRING(),
-        Types.INT(),
-        Types.INSTANT(),
-    ],
+    [Types.STRING(), Types.STRING(), Types.LONG(), Types.DOUBLE(), Types.DOUBLE(), Types.DOUBLE(), Types.STRING(),
+     Types.STRING(), Types.STRING(), Types.STRING(), Types.INT(), Types.INSTANT()],
 )
 
 
@@ -62,9 +39,8 @@ def judged(messages: list[Row]) -> tuple[list[tuple], list[tuple]]:
     env.set_parallelism(1)
     t_env = StreamTableEnvironment.create(env)
     parsed = t_env.from_data_stream(env.from_collection(messages, type_info=PARSED))
-    readings, rejected = job.partition_watermarks(
-        t_env, parsed, JobSettings(out_of_orderness_seconds=OUT_OF_ORDERNESS_MS // 1000)
-    )
+    readings, rejected = job.partition_watermarks(t_env, parsed,
+                                                  JobSettings(out_of_orderness_seconds=OUT_OF_ORDERNESS_MS // 1000))
     with t_env.from_data_stream(readings).execute().collect() as rows:
         reading_rows = [tuple(row) for row in rows]
     with rejected.execute().collect() as rows:
@@ -73,16 +49,14 @@ def judged(messages: list[Row]) -> tuple[list[tuple], list[tuple]]:
 
 
 def test_each_reading_gets_the_highest_event_time_of_its_partition_so_far_minus_the_out_of_orderness() -> None:
-    readings, dead_letters = judged(
-        [
-            message(0, T0, "a"),
-            message(1, T0 + 600_000, "b"),  # another partition: its own maximum
-            message(0, T0 - 60_000, "c"),  # older: the maximum stays
-            message(0, T0 + 120_000, "x", rejected=True),  # a rejected message moves its partition's maximum too
-            message(0, T0 + 1_000, "d"),
-            message(1, T0 + 1_999, "e"),  # whole seconds, as the source's event time offers them
-        ]
-    )
+    readings, dead_letters = judged([
+        message(0, T0, "a"),
+        message(1, T0 + 600_000, "b"),          # another partition: its own maximum
+        message(0, T0 - 60_000, "c"),           # older: the maximum stays
+        message(0, T0 + 120_000, "x", rejected=True),  # a rejected message moves its partition's maximum too
+        message(0, T0 + 1_000, "d"),
+        message(1, T0 + 1_999, "e"),            # whole seconds, as the source's event time offers them
+    ])
     assert [(row[0], row[6]) for row in readings] == [
         ("a", T0 - OUT_OF_ORDERNESS_MS),
         ("b", T0 + 600_000 - OUT_OF_ORDERNESS_MS),

@@ -44,19 +44,15 @@ def messages(draw) -> bytes:
     """Objects of the reading's fields as raw JSON text: wild tokens, missing, repeated and extra members."""
     members = {
         "id": json.dumps(draw(ids)) if draw(st.booleans()) else draw(st.sampled_from(['"r-1"', "7", "null"])),
-        "timestamp": json.dumps(draw(st.one_of(st.sampled_from(["2026-11-18 08:00:00", "2026-11-18T10:59:59.999999+01:00",
-                                                                  "yesterday"]), stamps()))),
+        "timestamp": json.dumps(draw(st.one_of(
+            st.sampled_from(["2026-11-18 08:00:00", "2026-11-18T10:59:59.999999+01:00", "yesterday"]), stamps()))),
         "lat": draw(number_tokens()),
         "lon": draw(number_tokens()),
         "temperature": draw(number_tokens()),
     }
     pairs = [(name, token) for name, token in members.items() if draw(st.integers(0, 9))]  # a field may be missing
-    pairs += draw(
-        st.lists(
-            st.tuples(st.sampled_from(["country", "id", "lat", "x"]), st.sampled_from(['"France"', "1", "null", "[]"])),
-            max_size=2,
-        )
-    )
+    extra = st.tuples(st.sampled_from(["country", "id", "lat", "x"]), st.sampled_from(['"France"', "1", "null", "[]"]))
+    pairs += draw(st.lists(extra, max_size=2))
     pairs = draw(st.permutations(pairs))
     space = draw(st.sampled_from(["", " ", "\n\t"]))
     return ("{" + space + f",{space}".join(f'"{name}":{space}{token}' for name, token in pairs) + space + "}").encode()
@@ -70,29 +66,15 @@ def near_plain_messages(draw) -> bytes:
     """What sensors send and its close variants: every field there, tokens in range, the layout varied."""
     members = {
         "id": json.dumps(draw(st.one_of(ids, st.just("sensor-7")))),
-        "timestamp": json.dumps(
-            draw(
-                st.sampled_from(
-                    [
-                        "2026-11-18 08:00:00",
-                        "2026-11-18 11:16:40",
-                        "2026-11-18 11:16:41",
-                        "2026-11-18T10:59:59.999999+01:00",
-                        "2026-11-18T11:06:40Z",
-                        "2026-11-18 08:00",
-                        "2026-03-29 02:30:00",
-                        "1999-12-31 23:59:59",
-                    ]
-                )
-            )
-        ),
+        "timestamp": json.dumps(draw(st.sampled_from(
+            ["2026-11-18 08:00:00", "2026-11-18 11:16:40", "2026-11-18 11:16:41", "2026-11-18T10:59:59.999999+01:00",
+             "2026-11-18T11:06:40Z", "2026-11-18 08:00", "2026-03-29 02:30:00", "1999-12-31 23:59:59"]))),
         "lat": draw(st.one_of(st.sampled_from(IN_RANGE_TOKENS), st.floats(-90, 90).map(repr))),
         "lon": draw(st.one_of(st.sampled_from(IN_RANGE_TOKENS), st.floats(-180, 180).map(repr))),
         "temperature": draw(st.one_of(st.sampled_from(IN_RANGE_TOKENS), st.floats(-91, 71).map(repr))),
     }
-    pairs = list(members.items()) + draw(
-        st.lists(st.tuples(st.sampled_from(["country", "x", "id"]), st.sampled_from(['"France"', "true", "null"])), max_size=1)
-    )
+    pairs = list(members.items()) + draw(st.lists(st.tuples(st.sampled_from(["country", "x", "id"]),
+                                                            st.sampled_from(['"France"', "true", "null"])), max_size=1))
     pairs = draw(st.permutations(pairs))
     space = draw(st.sampled_from(["", " ", "\n\t"]))
     return ("{" + space + f",{space}".join(f'"{name}":{space}{token}' for name, token in pairs) + space + "}").encode()
@@ -103,14 +85,10 @@ def same_float(left: float, right: float) -> bool:
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    message=st.one_of(messages(), near_plain_messages()),
-    judged_at_ms=st.one_of(st.just(JUDGED_AT_MS), broker_ms),
-    reading_rules=st.one_of(st.just(ReadingRules()), st.just(ReadingRules(timezone="Europe/Paris")), rules),
-)
-def test_what_the_jvm_accepts_the_parser_accepts_with_the_same_values(
-    message: bytes, judged_at_ms: int, reading_rules: ReadingRules
-) -> None:
+@given(message=st.one_of(messages(), near_plain_messages()), judged_at_ms=st.one_of(st.just(JUDGED_AT_MS), broker_ms),
+       reading_rules=st.one_of(st.just(ReadingRules()), st.just(ReadingRules(timezone="Europe/Paris")), rules))
+def test_what_the_jvm_accepts_the_parser_accepts_with_the_same_values(message: bytes, judged_at_ms: int,
+                                                                       reading_rules: ReadingRules) -> None:
     plain = jvm_plain_reading(message, judged_at_ms, reading_rules)
     if plain is None:
         return
@@ -132,9 +110,8 @@ def test_what_the_jvm_accepts_the_parser_accepts_with_the_same_values(
     seconds_before=st.integers(0, 10 * 86_400),
     extra=st.booleans(),
 )
-def test_what_sensors_send_is_plain(
-    reading_id: str, lat: float, lon: float, temperature: float, seconds_before: int, extra: bool
-) -> None:
+def test_what_sensors_send_is_plain(reading_id: str, lat: float, lon: float, temperature: float,
+                                    seconds_before: int, extra: bool) -> None:
     fields = {"id": reading_id, "timestamp": "2026-11-18 08:00:00", "lat": lat, "lon": lon, "temperature": temperature}
     message = json.dumps(fields | ({"country": "France"} if extra else {})).encode()
     if "\\" in message.decode():

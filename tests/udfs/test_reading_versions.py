@@ -82,9 +82,8 @@ def reading(reading_id: str, minutes: float, temperature: float = 20.0, region: 
     return Row(reading_id, int(T0 + minutes * 60_000), 48.1, -1.7, temperature, region, watermark)
 
 
-def versioned(
-    env: StreamExecutionEnvironment, readings: Callable[[StreamTableEnvironment], Table]
-) -> tuple[list[tuple], list[dict]]:
+def versioned(env: StreamExecutionEnvironment,
+              readings: Callable[[StreamTableEnvironment], Table]) -> tuple[list[tuple], list[dict]]:
     """The step's (value changes with their kinds, late records) for the readings table built by ``readings``."""
     t_env = StreamTableEnvironment.create(env)
     settings = JobSettings(allowed_lateness_seconds=LATENESS_MS // 1000)
@@ -129,20 +128,15 @@ def readings_at(rows: list[Row], per_second: int = 1000):
 
 
 def test_new_duplicate_correction_and_late_versions(env: StreamExecutionEnvironment) -> None:
-    changes, late = versioned(
-        env,
-        readings_at(
-            [
-                reading("a", 0, 20.0),
-                reading("a", 0, 20.0),  # exact duplicate: nothing
-                reading("a", 70, 22.0, "Normandie"),  # moves to the next hour and another region
-                reading("b", 5, 18.0),
-                reading("c", 0, 15.0, watermark=T0 + 4 * HOUR_MS),  # too late itself
-                reading("b", 250, 19.0, watermark=T0 + 4 * HOUR_MS),  # replaces a version older than the horizon
-                reading("d", 0, 11.0, watermark=None),  # before its partition had a watermark
-            ]
-        ),
-    )
+    changes, late = versioned(env, readings_at([
+        reading("a", 0, 20.0),
+        reading("a", 0, 20.0),                                # exact duplicate: nothing
+        reading("a", 70, 22.0, "Normandie"),                  # moves to the next hour and another region
+        reading("b", 5, 18.0),
+        reading("c", 0, 15.0, watermark=T0 + 4 * HOUR_MS),    # too late itself
+        reading("b", 250, 19.0, watermark=T0 + 4 * HOUR_MS),  # replaces a version older than the horizon
+        reading("d", 0, 11.0, watermark=None),                # before its partition had a watermark
+    ]))
     assert changes == [
         (RowKind.INSERT, 0, "Bretagne", 20.0),
         (RowKind.DELETE, 0, "Bretagne", 20.0),
@@ -152,14 +146,8 @@ def test_new_duplicate_correction_and_late_versions(env: StreamExecutionEnvironm
     ]
     assert [(r["key"], r["id"], r["temperature"]) for r in late] == [("c", "c", 15.0), ("b", "b", 19.0)]
     assert {k: v for k, v in late[0].items() if k != "key"} == {
-        "id": "c",
-        "timestamp": "2023-11-14T22:00:00.000Z",
-        "lat": 48.1,
-        "lon": -1.7,
-        "temperature": 15.0,
-        "region": "Bretagne",
-        "watermark": "2023-11-15T02:00:00.000Z",
-        "reason": "too_late",
+        "id": "c", "timestamp": "2023-11-14T22:00:00.000Z", "lat": 48.1, "lon": -1.7, "temperature": 15.0,
+        "region": "Bretagne", "watermark": "2023-11-15T02:00:00.000Z", "reason": "too_late",
         "detail": "its event time is older than watermark minus allowed lateness",
     }
     assert late[1]["detail"] == "the version it would replace is older than watermark minus allowed lateness"
@@ -172,19 +160,13 @@ def test_ids_are_json_escaped_in_late_records(env: StreamExecutionEnvironment) -
 
 
 def test_an_id_is_forgotten_once_the_watermark_passes_its_retention(env: StreamExecutionEnvironment) -> None:
-    changes, _ = versioned(
-        env,
-        readings_at(
-            [
-                reading("a", 0, 20.0, watermark=None),
-                reading("c", 599, 10.0, watermark=None),
-                reading("b", 600, 12.0, watermark=None),  # its watermark passes a's retention, not c's
-                reading("a", 1, 25.0, watermark=None),  # a was forgotten: counted as new
-                reading("c", 599, 30.0, watermark=None),  # c was kept: a correction
-            ],
-            per_second=1,
-        ),
-    )
+    changes, _ = versioned(env, readings_at([
+        reading("a", 0, 20.0, watermark=None),
+        reading("c", 599, 10.0, watermark=None),
+        reading("b", 600, 12.0, watermark=None),  # its watermark passes a's retention, not c's
+        reading("a", 1, 25.0, watermark=None),    # a was forgotten: counted as new
+        reading("c", 599, 30.0, watermark=None),  # c was kept: a correction
+    ], per_second=1))
     assert changes == [
         (RowKind.INSERT, 0, "Bretagne", 20.0),
         (RowKind.INSERT, 540, "Bretagne", 10.0),
