@@ -150,11 +150,9 @@ def main() -> None:
         measured = subprocess.run([sys.executable, "-m", "tests.ingest.peak_memory", "--body", kind],
                                   check=True, capture_output=True, text=True)
         figures = json.loads(measured.stdout)
-        print(
-            f"{kind:<24}"
-            + "".join(f"{figures[name]:>{width},}" for name, width in zip(columns[1:], (9, 10, 12, 11, 13, 10), strict=True)),
-            flush=True,
-        )
+        widths = (9, 10, 12, 11, 13, 10)
+        print(f"{kind:<24}" + "".join(f"{figures[name]:>{width},}" for name, width in zip(columns[1:], widths, strict=True)),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -56,15 +56,8 @@ def test_scripted_faults_then_shares(api: MockSensorApi) -> None:
     assert get(api.url)[1] == b""
     assert b"\xe7" in get(api.url)[1]
     reasons = [served.expected_reason for served in api.served]
-    assert reasons == [
-        None,
-        None,
-        None,
-        Reason.MALFORMED_JSON,
-        Reason.NOT_AN_ARRAY,
-        Reason.EMPTY_MESSAGE,
-        Reason.INVALID_ENCODING,
-    ]
+    assert reasons == [None, None, None, Reason.MALFORMED_JSON, Reason.NOT_AN_ARRAY, Reason.EMPTY_MESSAGE,
+                       Reason.INVALID_ENCODING]
     third = api.served[2].records
     assert api.served[0].records is None and third is not None and len(third) == 20
 
