@@ -21,7 +21,7 @@ from readings import Reason, Rejection, rejection_record
 from readings.parser import epoch_ms_of
 from readings.rejected import MAX_RECORD_BYTES, utc_text
 from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, utc_text_of_ms
-from tests.readings.test_regions_and_rejected import BoxRegions
+from tests.readings.box_regions import BoxRegions
 from tests.support.plain_readings import job_parse
 from udfs.jvm_functions import with_job_functions
 from udfs.parse_and_locate import REJECTED

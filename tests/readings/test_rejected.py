@@ -1,57 +1,16 @@
-"""Region lookup of a batch (outside_france) and the record of the rejected topic."""
+"""The record of the rejected topic: its fields, its key, and its bound."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 
-import numpy as np
-
-from readings import Reading, Reason, Rejection, locate_readings, rejection_record
+from readings import Reason, Rejection, rejection_record
 from readings.rejected import MAX_RECORD_BYTES
 
 NOW = datetime(2019, 2, 19, 14, 5, 0, 123456, tzinfo=UTC)
 
 
-class BoxRegions:
-    """Bretagne is the box lat 47-49, lon -5 to -1; everything else is nowhere."""
-
-    def __init__(self) -> None:
-        self.lookups = 0
-
-    def lookup(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        self.lookups += 1
-        inside = (lat >= 47) & (lat <= 49) & (lon >= -5) & (lon <= -1)
-        names = np.full(inside.shape, None, dtype=object)
-        names[inside] = "Bretagne"
-        return names
-
-    def nearest(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return np.array(["Bretagne"] * len(lat), dtype=object), np.full(len(lat), 123.456)
-
-
-def reading(reading_id: str, lat: float, lon: float) -> Reading:
-    return Reading(reading_id, 0, lat, lon, 10.0, f'{{"id": "{reading_id}"}}')
-
-
-def test_one_lookup_for_the_batch_and_rejections_in_place() -> None:
-    regions = BoxRegions()
-    batch = [reading("a", 48.0, -3.0), reading("b", 40.4, -3.7), reading("c", 47.5, -2.0)]
-    located = locate_readings(batch, regions)
-    assert regions.lookups == 1
-    assert located[0] == "Bretagne" and located[2] == "Bretagne"
-    assert located[1] == Rejection(
-        Reason.OUTSIDE_FRANCE,
-        "(40.4, -3.7) is in no region of France; nearest is Bretagne, 123.5 km away",
-        '{"id": "b"}',
-        "b",
-    )
-
-
-def test_an_empty_batch_needs_no_lookup() -> None:
-    regions = BoxRegions()
-    assert locate_readings([], regions) == []
-    assert regions.lookups == 0
 
 
 def test_rejection_record_matches_the_topic_contract() -> None:
