@@ -27,15 +27,19 @@ class PlainReading(NamedTuple):
 
 
 def jvm_plain_reading(payload: bytes | None, judged_at_ms: int, rules: ReadingRules) -> PlainReading | None:
-    """What ``PlainReading`` (jvm/job-functions) makes of one message: its reading, or None."""
+    """What ``PlainReading`` (jvm/job-functions) makes of one message: its reading, or None (its
+    row of nulls), collected from the table function as the job's planner does."""
     with_job_functions(StreamExecutionEnvironment.get_execution_environment())
     jvm = get_gateway().jvm
-    row = jvm.fr.iot.temperature.events.PlainReading().reading(
+    function, rows = jvm.fr.iot.temperature.events.PlainReading(), jvm.java.util.ArrayList()
+    function.setCollector(jvm.org.apache.flink.api.common.functions.util.ListCollector(rows))
+    function.eval(
         payload, jvm.java.time.Instant.ofEpochMilli(judged_at_ms), rules.timezone,
         round(rules.future_margin_seconds * 1000), earliest_ms(rules.earliest_year), rules.max_id_length,
         float(rules.min_temperature), float(rules.max_temperature),
     )  # fmt: skip
-    return None if row is None else PlainReading(*(row.getField(i) for i in range(5)))
+    [row] = rows
+    return None if row.getField(0) is None else PlainReading(*(row.getField(i) for i in range(5)))
 
 
 class JobParse(NamedTuple):
