@@ -133,8 +133,8 @@ class MockSensorApi:
 
     @property
     def url(self) -> str:
-        host, port = self._server.socket.getsockname()[:2]
-        return f"http://{host}:{port}{PATH}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}{PATH}"
 
     def start(self) -> MockSensorApi:
         """Serve from a background thread (tests); ``serve_forever`` serves from this one (the command)."""

@@ -52,8 +52,8 @@ class FakeFlinkRest:
         self.requests: list[str] = []
         self._current = -1  # the snapshot the last GET /jobs/<id> answered
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        host, port = self._server.socket.getsockname()[:2]
-        self.address = f"{host}:{port}"
+        host, port = self._server.server_address[:2]
+        self.address = f"{host!s}:{port}"
 
     def __enter__(self) -> FakeFlinkRest:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
