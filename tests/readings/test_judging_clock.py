@@ -25,4 +25,6 @@ def test_provisioning_stamps_the_readings_topic_by_the_broker() -> None:
 def test_the_kubernetes_readings_topic_is_stamped_by_the_broker() -> None:
     topics = {doc["metadata"]["name"]: doc["spec"] for doc in yaml.safe_load_all(K8S_TOPICS.read_text())}
     readings = KafkaSettings().readings_topic
-    assert topics[readings]["config"]["message.timestamp.type"] == topic_configs(KafkaSettings())[readings]["message.timestamp.type"]
+    assert (
+        topics[readings]["config"]["message.timestamp.type"] == topic_configs(KafkaSettings())[readings]["message.timestamp.type"]
+    )
