@@ -19,7 +19,7 @@ K8S_TOPICS = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "kafka-top
 
 def test_provisioning_stamps_the_readings_topic_by_the_broker() -> None:
     kafka = KafkaSettings(readings_topic="run.readings")
-    assert topic_configs(kafka) == {"run.readings": {"message.timestamp.type": "LogAppendTime"}}
+    assert topic_configs(kafka)["run.readings"] == {"message.timestamp.type": "LogAppendTime"}
 
 
 def test_the_kubernetes_readings_topic_is_stamped_by_the_broker() -> None:
