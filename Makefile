@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help install up down status provision demo test test-unit submit clean
+.PHONY: help install up down status provision demo lint test test-unit submit clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,7 +24,10 @@ status: ## Show whether each local service answers
 demo: install ## Run the pipeline end to end on this machine
 	@scripts/demo.sh
 
-test: install ## Run the whole test suite (starts the services it needs) with coverage
+lint: install ## Run the linter (ruff) and the type checker (mypy) on all our Python
+	@.venv/bin/ruff check . && .venv/bin/mypy
+
+test: install ## Lint, type-check, then run the whole test suite (starts the services it needs) with coverage
 	@scripts/run-tests.sh
 
 test-unit: install ## Run only the fast tests that need no service

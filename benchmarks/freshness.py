@@ -39,7 +39,7 @@ def send_steadily(run: PipelineRun, rate: float, seconds: float, acked: list[tup
         while (elapsed := time.monotonic() - started) < seconds:
             now_ms = epoch_ms_of(clock.now())
             batch = simulator.batch(np.full(per_batch, now_ms, dtype=np.int64), now_ms)
-            for text, key in zip(batch.texts, batch.keys):
+            for text, key in zip(batch.texts, batch.keys, strict=True):
                 producer.send(Record(topic, key, text))
             producer.poll()
             acked.append((time.monotonic(), producer.acknowledged))

@@ -22,7 +22,8 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from benchmarks.jvm_profile import record, summary
 from benchmarks.process_cpu import cpu_seconds_by_role, spent_since
@@ -57,7 +58,7 @@ class Measurement:
 def prefill(run: PipelineRun, count: int) -> float:
     """One producer, so the topic is in event-time order: two would interleave hours apart and
     the job would rightly send one's readings to the late topic."""
-    start = datetime.now(timezone.utc) - timedelta(hours=25)
+    start = datetime.now(UTC) - timedelta(hours=25)
     job = LoadJob(
         kafka=run.settings.kafka, topic=run.settings.kafka.readings_topic, count=count,
         start_ms=epoch_ms_of(start), span_ms=24 * 3_600_000, processes=1, client="confluent-kafka", seed=1,
@@ -77,7 +78,16 @@ def counted(run: PipelineRun) -> int:
     return sum(row.readings for row in run.table_rows()["region_hourly_temperature"])
 
 
-def finished_seconds(run: PipelineRun) -> float | None:
+class FlinkJob(Protocol):
+    """What ``finished_seconds`` reads of a run: its job through the REST API."""
+
+    @property
+    def job_id(self) -> str | None: ...
+
+    def rest(self, path: str) -> dict: ...
+
+
+def finished_seconds(run: FlinkJob) -> float | None:
     """RUNNING to FINISHED by the REST API's clock, once the bounded floor job has finished."""
     job = run.rest(f"/jobs/{run.job_id}")
     if job["state"] != "FINISHED":
@@ -125,6 +135,7 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
     finally:
         run.cancel()
         run.drop()
+    assert seconds is not None, "the loop ends only once the floor's run finished"
     return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v}, cpu, profile)
 
 

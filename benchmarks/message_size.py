@@ -40,7 +40,7 @@ def record_batch_size(keys: list[bytes], values: list[bytes], compression: int) 
         base_sequence=0, batch_size=1 << 30,
     )
     now_ms = int(time.time() * 1000)
-    for offset, (key, value) in enumerate(zip(keys, values)):
+    for offset, (key, value) in enumerate(zip(keys, values, strict=True)):
         builder.append(offset, timestamp=now_ms + offset, key=key, value=value, headers=[])
     return len(builder.build())
 

@@ -1,7 +1,8 @@
 """The floor of benchmarks/job_throughput.py: plain Flink SQL doing the job's core work, no Python, no rules.
 
 The best this machine does on the same topic with Flink's own operators: the Kafka JSON source
-(timestamps parsed by the format itself, the fastest way Flink reads them) with the job's watermark, the last version per id (``ROW_NUMBER`` over proctime, a retracting
+(timestamps parsed by the format itself, the fastest way Flink reads them) with the job's watermark,
+the last version per id (``ROW_NUMBER`` over proctime, a retracting
 changelog), hourly ``AVG``/``COUNT`` per coarse 1-degree cell in place of a region, into a
 blackhole. It reads the topic up to its latest offsets and finishes, so its time is the REST API's
 RUNNING to FINISHED. What it leaves out is what the job adds: validation and reason codes, the

@@ -17,16 +17,17 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one core, whatever numpy links to
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
+import numpy as np
+import pandas as pd
+import shapely
 
-from geo import RegionIndex  # noqa: E402
+from geo import RegionIndex
 
 TOWN_HALLS = Path(__file__).resolve().parent.parent / "tests" / "geo" / "data" / "town_halls.csv"
 METROPOLITAN_BOX = {"lat": (41.3, 51.1), "lon": (-5.2, 9.6)}
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         "naive: prepared shapely contains_xy": naive_lookup(index),
         "original: bounding rectangles": rectangle_lookup(index),
     }
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for label, lookup in methods.items():
         seconds, names = best_time(lookup, lat, lon, args.repeat)
         results[label] = {
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"grid index vs naive: {naive['seconds'] / ours['seconds']:.1f}x faster, "
           f"identical answers: {bool(np.array_equal(ours['names'], exact))}")
 
-    outside = np.flatnonzero(ours["names"] == None)[:1000]  # noqa: E711
+    outside = np.flatnonzero(ours["names"] == None)[:1000]  # noqa: E711 - elementwise on a numpy array, where `is None` is one test of the whole array
     start = time.perf_counter()
     index.nearest(lat[outside], lon[outside])
     print(f"nearest region for {outside.size} outside points (first call, building included): "

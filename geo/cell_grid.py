@@ -100,7 +100,7 @@ class CellGrid:
                 unresolved[hits] = False
         return codes
 
-    def _edges(self, geometry: shapely.Geometry) -> tuple[np.ndarray, ...]:
+    def _edges(self, geometry: shapely.Geometry) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every ring segment of ``geometry`` as (u1, v1, u2, v2), in cell units."""
         rings = shapely.get_rings(shapely.get_parts(geometry))
         xy, ring = shapely.get_coordinates(rings, return_index=True)

@@ -16,7 +16,7 @@ import math
 import os
 import sys
 from dataclasses import dataclass
-from typing import BinaryIO, TextIO
+from typing import Protocol, TextIO, cast
 
 import numpy as np
 
@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.parse_args(argv)
     try:
-        bad_lines = answer_stream(sys.stdin.buffer, sys.stdout, sys.stderr, RegionIndex.default())
+        # A BufferedReader, which typeshed calls a BinaryIO (without read1).
+        stdin = cast(ByteChunks, sys.stdin.buffer)
+        bad_lines = answer_stream(stdin, sys.stdout, sys.stderr, RegionIndex.default())
     except BrokenPipeError:  # the reader went away (`iot-regions < big.csv | head`)
         # Point stdout at /dev/null so the flush at exit does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -53,6 +55,12 @@ class LongLine:
 
 
 Line = bytes | LongLine
+
+
+class ByteChunks(Protocol):
+    """A byte stream read a chunk at a time, at most ``size`` bytes, without waiting for more."""
+
+    def read1(self, size: int = -1, /) -> bytes: ...
 
 
 class LineSplitter:
@@ -99,7 +107,7 @@ class LineSplitter:
         return line
 
 
-def answer_stream(source: BinaryIO, out: TextIO, err: TextIO, index: RegionIndex) -> int:
+def answer_stream(source: ByteChunks, out: TextIO, err: TextIO, index: RegionIndex) -> int:
     """Answer every line of ``source``; returns how many lines were bad."""
     bad_lines = 0
     line_number = 1
@@ -120,6 +128,7 @@ def answer_lines(
         return 0
     lats, lons = [], []
     errors = []
+    error: str | None
     for number, line in enumerate(lines, start=first_number):
         if isinstance(line, LongLine):
             lat, lon, error = math.nan, math.nan, f"longer than {MAX_LINE_BYTES} bytes ({line.length:,} bytes)"

@@ -12,7 +12,7 @@ import logging
 import socket
 import urllib.parse
 import urllib.request
-from typing import Callable
+from collections.abc import Callable
 
 from settings import Settings
 
@@ -41,7 +41,7 @@ def kafka_up(settings: Settings) -> bool:
     try:
         admin.describe_cluster()
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - any failure to answer means "down"
         return False
     finally:
         admin.close()
@@ -54,11 +54,11 @@ def cassandra_up(settings: Settings) -> bool:
         return False
     try:
         session = connect(settings.cassandra, timeout=5)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - any failure to connect means "down"
         return False
     try:
         return session.execute("SELECT release_version FROM system.local").one() is not None
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - any failure to answer means "down"
         return False
     finally:
         session.cluster.shutdown()

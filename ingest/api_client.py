@@ -17,7 +17,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -101,7 +101,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
         try:
             moment = parsedate_to_datetime(value)
             if moment.tzinfo is None:  # "-0000": UTC, source unknown
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
             seconds = max(0.0, (moment - now).total_seconds())
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
@@ -191,7 +191,7 @@ class _Exchange:
         client, url = self._client, self._url
         kind = http.client.HTTPSConnection if url.https else http.client.HTTPConnection
         connection = kind(url.host, url.port, timeout=client.timeout_seconds)
-        connection._create_connection = self._open_socket  # type: ignore[attr-defined] - the hook http.client offers
+        connection._create_connection = self._open_socket  # type: ignore[attr-defined]  # the hook http.client offers
         started = client.clock.monotonic()
         try:
             try:

@@ -12,8 +12,9 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import fields
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from settings import Settings, configure_logging
 from settings.command_line import UsageError, real_number, settings_or_exit
@@ -53,6 +54,6 @@ def add_share_options(parser: argparse.ArgumentParser, title: str, mix: type[Any
 def shares_from_args(args: argparse.Namespace, mix: type[Mix]) -> Mix:
     """The fault mix the options of ``add_share_options`` describe; a UsageError if the mix refuses them."""
     try:
-        return mix(**{item.name: getattr(args, item.name) for item in fields(mix)})  # type: ignore[arg-type]
+        return mix(**{item.name: getattr(args, item.name) for item in fields(mix)})  # type: ignore[arg-type]  # Mix is a dataclass
     except ValueError as error:  # shares that add up to more than 1
         raise UsageError(str(error)) from None

@@ -17,7 +17,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,15 @@ from ingest.producer import DeliveryRefused, Record, ReliableProducer
 from ingest.sensor_simulator import FaultMix, SensorSimulator
 from readings.parser import epoch_ms_of
 from settings import KafkaSettings, Settings
-from settings.command_line import (OneLineParser, UsageError, output_file, real_number, reports_usage_errors, topic_name,
-                                   whole_number)
+from settings.command_line import (
+    OneLineParser,
+    UsageError,
+    output_file,
+    real_number,
+    reports_usage_errors,
+    topic_name,
+    whole_number,
+)
 
 log = logging.getLogger("iot-loadgen")
 CHUNK = 2000
@@ -113,7 +120,7 @@ def produce_share(job: LoadJob, worker: int, counters: Any) -> None:
             chunk = indices[first : first + CHUNK]
             batch = simulator.batch(job.start_ms + job.span_ms * chunk // job.count, epoch_ms_of(clock.now()))
             send, topic = producer.send, job.topic
-            for text, key in zip(batch.texts, batch.keys):
+            for text, key in zip(batch.texts, batch.keys, strict=True):
                 send(Record(topic, key, text))
             if output:
                 output.write(b"".join(text + b"\n" for text in batch.texts))
@@ -197,10 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     settings, args = start_command(argv, parse_args)
     span = args.span
     try:
-        start = args.start or datetime.now(timezone.utc) - span
+        start = args.start or datetime.now(UTC) - span
         if start.tzinfo is None:
-            start = start.replace(tzinfo=timezone.utc)
-        start.astimezone(timezone.utc) + span  # every event time must be a date
+            start = start.replace(tzinfo=UTC)
+        start.astimezone(UTC) + span  # every event time must be a date
     except OverflowError:
         raise UsageError("--start and --span reach outside the years 1 to 9999") from None
     job = LoadJob(

@@ -77,7 +77,7 @@ def serve_metrics(metrics: Metrics, address: str) -> ThreadingHTTPServer:
     host, port = parse_address(address)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        def do_GET(self) -> None:
             if self.path != "/metrics":
                 self.send_error(404)
                 return

@@ -16,10 +16,10 @@ import logging
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable, Iterator, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -134,7 +134,7 @@ class MockSensorApi:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{PATH}"
+        return f"http://{host!s}:{port}{PATH}"
 
     def start(self) -> MockSensorApi:
         """Serve from a background thread (tests); ``serve_forever`` serves from this one (the command)."""
@@ -212,7 +212,7 @@ class MockSensorApi:
         names = [item.name for item in fields(shares)]
         weights = [getattr(shares, name) for name in names]
         draw = float(self._rng.random())
-        for name, weight in zip(names, weights):
+        for name, weight in zip(names, weights, strict=True):
             if draw < weight:
                 return ResponseFault(name)
             draw -= weight
@@ -241,7 +241,7 @@ class MockSensorApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+            def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 if url.path != PATH:
                     self._send(404, b'{"error": "not found"}')
@@ -287,7 +287,7 @@ class MockSensorApi:
                 handler.close_connection = True
             else:
                 headers = {"Retry-After": str(self.config.retry_after_seconds)} if served.status == 429 else {}
-                handler._send(served.status, body, headers)  # type: ignore[attr-defined]
+                handler._send(served.status, body, headers)  # type: ignore[attr-defined]  # our Handler's, see _handler_class
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up first (a timeout fault does that on purpose)
         finally:

@@ -16,11 +16,12 @@ import math
 import signal
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NoReturn, Protocol
+from typing import NoReturn, Protocol
 
 from ingest.api_client import ApiCallFailed, ApiRefused, ApiResponse, FetchStopped, SensorApiClient, parse_api_url
 from ingest.backoff import Backoff
@@ -33,9 +34,9 @@ from ingest.producer import RECORD_OVERHEAD_BYTES, DeliveryRefused, Record, Reli
 from ingest.response import MAX_READING_BYTES, oversized_element, split_response, stamp_fetch_time, too_large
 from ingest.spool import Spool, UnreadableSpoolFile
 from readings import Reading, ReadingParser, Reason, Rejection, locate_readings, rejection_record
-from readings.rejected import MAX_RECORD_BYTES
 from readings.parser import epoch_ms_of
 from readings.regions import RegionLookup
+from readings.rejected import MAX_RECORD_BYTES
 from settings import IngestSettings, KafkaSettings, ReadingRules, Settings
 
 log = escape_lines_of(logging.getLogger("iot-ingest"))
@@ -255,12 +256,12 @@ class Poller:
             texts.append(element)
             outcomes.append(self._parser.parse(element, now_ms) if oversized is None else oversized)
         valid = [index for index, outcome in enumerate(outcomes) if isinstance(outcome, Reading)]
-        located = locate_readings([outcomes[index] for index in valid], self._regions)  # type: ignore[misc]
-        for index, place in zip(valid, located):
+        located = locate_readings([outcome for outcome in outcomes if isinstance(outcome, Reading)], self._regions)
+        for index, place in zip(valid, located, strict=True):
             if isinstance(place, Rejection):
                 outcomes[index] = place
         records = []
-        for text, outcome in zip(texts, outcomes):
+        for text, outcome in zip(texts, outcomes, strict=True):
             if isinstance(outcome, Reading):
                 records.append(Record(self._topics.readings_topic, outcome.id.encode("utf-8"), text))
                 tally.published += 1
@@ -288,7 +289,7 @@ class Poller:
                 continue
             if record.topic == self._topics.readings_topic:
                 tally.published -= 1
-            elif tally.rejected[reason]:  # counted by this poll (a replayed record was not)
+            elif reason is not None and tally.rejected[reason]:  # counted by this poll (a replayed record was not)
                 tally.rejected[reason] -= 1
             reading_id = record.key.decode("utf-8", "backslashreplace") if record.key is not None else None
             rejection = too_large(record.value, f"kafka cannot take this {len(record.value)}-byte message for "

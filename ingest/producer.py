@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from enum import Enum
-from typing import Callable, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from ingest.backoff import Backoff
 from ingest.clock import Clock
@@ -114,7 +115,8 @@ class ReliableProducer:
         A record too large to produce is not sent: ``take_too_large`` hands it back.
         """
         if not self.fits(record):
-            self._too_large.append((record, f"{record_bytes(record)} bytes, more than the {self.max_record_bytes} a record may take"))
+            why = f"{record_bytes(record)} bytes, more than the {self.max_record_bytes} a record may take"
+            self._too_large.append((record, why))
             return
         while len(self._outstanding) >= self._max_outstanding:
             self.poll()

@@ -18,8 +18,9 @@ import codecs
 import json
 import re
 from array import array
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from ingest.api_client import ApiResponse
 from readings import Reason, Rejection
@@ -58,7 +59,7 @@ class SplitResponse(NamedTuple):
 
     def elements(self) -> Iterator[bytes]:
         body = self.body
-        return (body[start:end] for start, end in zip(self.starts, self.ends))
+        return (body[start:end] for start, end in zip(self.starts, self.ends, strict=True))
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -135,7 +136,7 @@ def _utf8_problem(body: bytes) -> str | None:
 
 
 def _skip_whitespace(body: bytes, position: int) -> int:
-    return _WHITESPACE.match(body, position).end()  # type: ignore[union-attr] - always matches
+    return _WHITESPACE.match(body, position).end()  # type: ignore[union-attr]  # always matches: the pattern takes the empty string
 
 
 def _walk(body: bytes) -> SplitResponse:
@@ -163,7 +164,8 @@ def _walk(body: bytes) -> SplitResponse:
         if separator == ord("]"):
             return _nothing_after(body, position + 1, starts, ends)
         if separator != ord(","):
-            raise _Unwalkable(Reason.MALFORMED_JSON, f"the response is not a JSON array: expecting ',' or ']' after an element at byte {position}")
+            raise _Unwalkable(Reason.MALFORMED_JSON,
+                              f"the response is not a JSON array: expecting ',' or ']' after an element at byte {position}")
         position = _skip_whitespace(body, position + 1)
 
 
@@ -198,14 +200,15 @@ def _nested_end(body: bytes, position: int, brackets: int) -> tuple[int, int]:
             raise _OverBudget
         if byte in _CLOSERS:
             if closers.pop() != byte:
-                raise _Unwalkable(Reason.MALFORMED_JSON, f"the response is not JSON: a mismatched {chr(byte)!r} at byte {position}")
+                raise _Unwalkable(Reason.MALFORMED_JSON,
+                                  f"the response is not JSON: a mismatched {chr(byte)!r} at byte {position}")
             if not closers:
                 return position + 1, brackets
         else:
             closers.append(_CLOSER[byte])
             if len(closers) > MAX_DEPTH:
                 raise _Unwalkable(Reason.MALFORMED_JSON, f"the response nests more than {MAX_DEPTH} levels deep")
-        position = _INSIDE.match(body, position + 1).end()  # type: ignore[union-attr] - always matches
+        position = _INSIDE.match(body, position + 1).end()  # type: ignore[union-attr]  # always matches: the pattern takes the empty string
 
 
 def _not_an_array(first: int) -> tuple[Reason, str]:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
-from typing import Callable, Protocol, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from readings import Reason
 from readings.timestamps import zone_of
 from results.hours import HOUR_MS
+
+if TYPE_CHECKING:
+    from shapely.geometry import MultiPolygon
 
 MINUTE_MS = 60_000
 
@@ -66,9 +70,10 @@ MESSAGE_FAULTS = (Reason.MALFORMED_JSON, Reason.INVALID_ENCODING, Reason.EMPTY_M
 class RegionSource(Protocol):
     """The part of ``geo.RegionIndex`` the simulator uses to place sensors inside regions."""
 
-    names: Sequence[str]
+    @property
+    def names(self) -> Sequence[str]: ...
 
-    def geometry(self, name: str) -> object: ...
+    def geometry(self, name: str) -> MultiPolygon: ...
 
     def lookup(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray: ...
 
@@ -155,7 +160,7 @@ class SensorSimulator:
 
     def _draw_points(self, regions: RegionSource, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Points inside the region, drawn uniformly in its bounding box and kept when the index agrees."""
-        west, south, east, north = regions.geometry(name).bounds  # type: ignore[attr-defined]
+        west, south, east, north = regions.geometry(name).bounds
         lats: list[np.ndarray] = []
         lons: list[np.ndarray] = []
         found = 0
@@ -174,7 +179,8 @@ class SensorSimulator:
         """Random ids in the 8-4-4-4-12 layout of the brief's UUIDs."""
         digits = self._rng.bytes(16 * count).hex()
         return [
-            f"{digits[at:at + 8]}-{digits[at + 8:at + 12]}-{digits[at + 12:at + 16]}-{digits[at + 16:at + 20]}-{digits[at + 20:at + 32]}"
+            f"{digits[at : at + 8]}-{digits[at + 8 : at + 12]}-{digits[at + 12 : at + 16]}"
+            f"-{digits[at + 16 : at + 20]}-{digits[at + 20 : at + 32]}"
             for at in range(0, 32 * count, 32)
         ]
 
@@ -205,7 +211,7 @@ class SensorSimulator:
         return datetime.fromtimestamp(time_ms / 1000, tz=self._zone).strftime("%Y-%m-%d %H:%M:%S")
 
     def _timestamp_texts(self, times_ms: np.ndarray) -> list[str]:
-        if self._zone is timezone.utc:
+        if self._zone is UTC:
             texts = np.datetime_as_string(times_ms.astype("datetime64[ms]"), unit="s")
             return [text.replace("T", " ") for text in texts.tolist()]
         return [self.timestamp_text(int(time_ms)) for time_ms in times_ms]
@@ -277,7 +283,8 @@ class SensorSimulator:
         else:
             _, lat, lon = self._places(1)
             version.lat, version.lon = float(lat[0]), float(lon[0])
-        version.text = reading_text(version.id, self.timestamp_text(version.time_ms), version.lat, version.lon, version.temperature)
+        version.text = reading_text(version.id, self.timestamp_text(version.time_ms), version.lat, version.lon,
+                                    version.temperature)
         return version.text, version.id.encode("ascii")
 
     # ------------------------------------------------------------------ broken records

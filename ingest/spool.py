@@ -13,10 +13,10 @@ import base64
 import binascii
 import json
 import os
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from ingest.producer import Record
 
@@ -48,7 +48,7 @@ class Spool:
             return None
         records = chain([first], records)
         self.directory.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.directory / f"undelivered-{stamp}-{os.getpid()}.jsonl"
         partial = path.with_suffix(".part")
         with partial.open("w", encoding="ascii") as file:

@@ -23,9 +23,9 @@ import argparse
 import json
 import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from datetime import UTC, datetime
 
 from results.hours import HOUR_MS, hour_of
 
@@ -190,7 +190,7 @@ RENNES = (48.11, -1.68)
 
 
 def utc_ms(text: str) -> int:
-    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1000)
 
 
 @dataclass(frozen=True)
@@ -367,7 +367,7 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
 
 @dataclass
 class RecordingTables:
-    """Stands in for ``udfs.cassandra_writer.HourlyMeansTables``: records the statements."""
+    """Stands in for ``results.writes.HourlyMeansTables``: records the statements."""
 
     statements: list[str] = field(default_factory=list)
 

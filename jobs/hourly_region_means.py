@@ -14,7 +14,7 @@ Submit it with ``iot-submit --job hourly`` (``flink run``) or run it in a local 
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+from collections.abc import Callable
 
 from pyflink.common import Types
 from pyflink.datastream import DataStream, StreamExecutionEnvironment
@@ -24,8 +24,8 @@ from pyflink.table.expressions import call, coalesce, col, lit
 from readings.timestamps import earliest_ms
 from settings import JobSettings, KafkaSettings, ReadingRules, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
-from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
 from udfs.jvm_functions import EVENT_TIME_FUNCTION, PLAIN_READING_FUNCTION, with_job_functions
+from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
 from udfs.partition_watermark import partition_watermark
 from udfs.reading_versions import reading_versions
 from udfs.three_hours_later import copies_three_hours_later

@@ -16,8 +16,9 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from settings import Settings, values
 from settings.command_line import UsageError, reports_usage_errors

@@ -20,8 +20,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from jobs.checkpoints import SubmissionLog, newest_checkpoint

@@ -7,17 +7,17 @@ in a plain loop in production order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from geo import RegionIndex
-from readings import Reading, ReadingParser, Rejection, locate_readings
-from readings.regions import RegionLookup
-from settings import JobSettings, ReadingRules
-
 from oracle.hourly_means import Winner, hourly_means
 from oracle.outcome import ExpectedLate, ExpectedOutcome, SentMessage
 from oracle.watermark import watermark_time_ms
+from readings import Reading, ReadingParser, Rejection, locate_readings
+from readings.regions import RegionLookup
+from settings import JobSettings, ReadingRules
 
 DEFAULT_OUT_OF_ORDERNESS = timedelta(seconds=JobSettings.out_of_orderness_seconds)
 DEFAULT_ALLOWED_LATENESS = timedelta(seconds=JobSettings.allowed_lateness_seconds)
@@ -34,13 +34,14 @@ def parse_and_locate(
     """Each message's verdict, in order: a located reading or its rejection."""
     parser = ReadingParser(rules)
     verdicts = [parser.parse(message.value, message.judged_at_ms) for message in messages]
-    places = iter(locate_readings([v for v in verdicts if type(v) is Reading], regions))
+    places = iter(locate_readings([v for v in verdicts if isinstance(v, Reading)], regions))
     located: list[Located | Rejection] = []
     for verdict in verdicts:
-        if type(verdict) is Reading:
+        if isinstance(verdict, Reading):
             place = next(places)
-            verdict = Located(verdict, place) if type(place) is str else place
-        located.append(verdict)
+            located.append(Located(verdict, place) if isinstance(place, str) else place)
+        else:
+            located.append(verdict)
     return located
 
 
@@ -60,13 +61,13 @@ def expected_outcome(
     late: list[ExpectedLate] = []
     rejected: list[Rejection] = []
     max_time_ms: dict[int, int] = {}  # per Kafka partition, as the job's partition_watermarks
-    for message, verdict in zip(messages, verdicts):
+    for message, verdict in zip(messages, verdicts, strict=True):
         offered_ms = watermark_time_ms(message.value, message.judged_at_ms, rules)
         if offered_ms is not None and offered_ms > max_time_ms.get(message.partition, offered_ms - 1):
             max_time_ms[message.partition] = offered_ms
         highest_ms = max_time_ms.get(message.partition)
         watermark_ms = None if highest_ms is None else highest_ms - out_of_orderness_ms
-        if type(verdict) is Rejection:
+        if isinstance(verdict, Rejection):
             rejected.append(verdict)
         else:
             too_late = lateness_verdict(verdict, winners.get(verdict.reading.id), watermark_ms, lateness_ms)

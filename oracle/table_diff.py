@@ -6,8 +6,8 @@ An empty list means both tables hold exactly the expected rows; tests ``assert n
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Iterable, Mapping
 
 from oracle.outcome import ExpectedOutcome, ExpectedRow
 from results.hours import as_utc

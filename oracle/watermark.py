@@ -7,7 +7,7 @@ read or lies outside the accepted range (before the earliest accepted time, or b
 margin of the broker's clock). So a message moves the watermark whenever its
 ``timestamp`` reads, whatever else is wrong with it (a missing field, a string temperature, a
 point at sea), and never when the text is not strict JSON (``NaN`` and ``Infinity`` literals are
-refused, as orjson does). ``tests/job/test_job_steps.py`` holds both to the same answers.
+refused, as orjson does). ``tests/jobs/test_hourly_region_means.py`` holds both to the same answers.
 """
 
 from __future__ import annotations

@@ -19,18 +19,29 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from query.hours import parse_hour
 from query.region_names import official_region
 from query.text_tables import history_table, hour_table
 from results.hours import hour_text
 from results.reads import ResultTables
+from results.rows import ResultRow
 from results.session import CASSANDRA_ERRORS, connect
 from settings import Settings, values
 from settings.command_line import OneLineParser, output_file, reports_usage_errors, whole_number
 
 DEFAULT_LAST_HOURS = 24
+
+
+class ResultQueries(Protocol):
+    """The reads ``answer`` makes: ``results.reads.ResultTables``, or rows in memory in the tests."""
+
+    def hour(self, hour: datetime) -> list[ResultRow]: ...
+
+    def history(self, region: str, limit: int) -> list[ResultRow]: ...
+
+    def latest_hour(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,8 @@ def question(argv: list[str] | None) -> Question:
     # A count Cassandra's LIMIT takes: a positive 32-bit int.
     parser.add_argument("--last", type=whole_number(1), metavar="N",
                         help=f"with --region: the N most recent hours (default {DEFAULT_LAST_HOURS})")
-    parser.add_argument("--map", type=png_file, metavar="FILE.png", help="with --hour or --latest: draw the hour on a map of France")
+    parser.add_argument("--map", type=png_file, metavar="FILE.png",
+                        help="with --hour or --latest: draw the hour on a map of France")
     args = parser.parse_args(argv)
     if args.last is not None and args.region is None:
         parser.error("--last goes with --region")
@@ -78,7 +90,7 @@ def question(argv: list[str] | None) -> Question:
         parser.error(str(error))
 
 
-def answer(asked: Question, tables: ResultTables, out: TextIO, err: TextIO) -> int:
+def answer(asked: Question, tables: ResultQueries, out: TextIO, err: TextIO) -> int:
     """Print the answer on ``out``; an empty answer says so on ``err``; returns the exit status."""
     if asked.region is not None:
         rows = tables.history(asked.region, asked.last)

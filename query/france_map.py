@@ -8,9 +8,9 @@ map's middle latitude, so shapes look right without a projection library.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 from matplotlib import colormaps, patheffects
@@ -20,8 +20,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as DrawingPath
-from shapely.ops import polylabel
 from shapely.geometry import MultiPolygon
+from shapely.ops import polylabel
 
 from geo import REGION_NAMES, RegionIndex
 from results.hours import hour_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def parse_hour(text: str) -> datetime:
@@ -20,7 +20,7 @@ def parse_hour(text: str) -> datetime:
     except ValueError:
         raise ValueError(usage) from None
     try:
-        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except OverflowError:  # an offset that pushes year 1 or year 9999 out of the calendar
         raise ValueError(f"{text!r} is not an hour between years 1 and 9999 in UTC") from None
     if (moment.minute, moment.second, moment.microsecond) != (0, 0, 0):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from query.region_names import folded
 from results.hours import hour_text
@@ -20,11 +20,11 @@ def temperature(value: float | None) -> str:
 
 def aligned(headers: Sequence[str], lines: Sequence[Sequence[str]]) -> str:
     """The first column left-aligned, the numbers right-aligned, a rule under the headers."""
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *lines)]
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *lines, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
         first, *numbers = cells
-        return "  ".join([first.ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(numbers, widths[1:]))])
+        return "  ".join([first.ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(numbers, widths[1:], strict=True))])
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(cells) for cells in lines)])
 
@@ -36,7 +36,8 @@ def values(row: ResultRow) -> list[str]:
 def hour_table(hour: datetime, rows: Sequence[ResultRow]) -> str:
     """The brief's table for one hour, regions in alphabetical order (Île-de-France among the I's)."""
     ordered = sorted(rows, key=lambda row: folded(row.region))
-    return f"Mean temperature by region, {hour_text(hour)} UTC\n\n" + aligned(HOUR_COLUMNS, [[row.region, *values(row)] for row in ordered])
+    lines = [[row.region, *values(row)] for row in ordered]
+    return f"Mean temperature by region, {hour_text(hour)} UTC\n\n" + aligned(HOUR_COLUMNS, lines)
 
 
 def history_table(region: str, rows: Sequence[ResultRow]) -> str:

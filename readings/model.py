@@ -6,7 +6,7 @@ cheapest immutable record Python has.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from readings.reasons import Reason
@@ -24,7 +24,7 @@ class Reading(NamedTuple):
 
     @property
     def event_time(self) -> datetime:
-        return datetime.fromtimestamp(self.event_time_ms / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(self.event_time_ms / 1000, tz=UTC)
 
 
 class Rejection(NamedTuple):

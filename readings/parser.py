@@ -7,6 +7,7 @@ than one JSON decode, a handful of type checks and one timestamp parse.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -21,6 +22,9 @@ from settings import ReadingRules
 REQUIRED_FIELDS = ("id", "timestamp", "lat", "lon", "temperature")
 KEYS_SHOWN = 5  # repeated keys a duplicate_key detail names before "..."
 
+# A message as Kafka hands it over (bytes, or any buffer of them) or as text.
+RawMessage = bytes | bytearray | memoryview | str
+
 
 class _RepeatedKeys(dict):
     """An object that named a key twice: which value is meant is ambiguous, so it is refused."""
@@ -34,8 +38,7 @@ def _object_from_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) == len(pairs):
         return obj
-    seen: set[str] = set()
-    repeated = sorted({key for key, _ in pairs if key in seen or seen.add(key)})
+    repeated = sorted(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
     return _RepeatedKeys(pairs, repeated)
 
 
@@ -91,7 +94,7 @@ def _json_kind(value: Any) -> str:
 _NUMBER_TYPES = (float, int)
 
 
-def decode_text(raw: bytes | str) -> str | Rejection:
+def decode_text(raw: RawMessage) -> str | Rejection:
     """The message as text; bytes must be UTF-8 (shown escaped in the rejection if not)."""
     if isinstance(raw, str):
         return raw
@@ -118,10 +121,10 @@ class ReadingParser:
         self._max_id_length = rules.max_id_length
         self._earliest_ms = earliest_ms(rules.earliest_year)
 
-    def parse(self, raw: bytes | str, now_ms: int) -> Reading | Rejection:
+    def parse(self, raw: RawMessage, now_ms: int) -> Reading | Rejection:
         """Validate one message against the clock ``now_ms`` (UTC epoch milliseconds)."""
         text = decode_text(raw)
-        if type(text) is Rejection:
+        if isinstance(text, Rejection):
             return text
         if not text or text.isspace():
             return Rejection(Reason.EMPTY_MESSAGE, "the message is empty", text)
@@ -237,6 +240,6 @@ def epoch_ms_of(moment: datetime) -> int:
     return (moment - EPOCH) // ONE_MS
 
 
-def parse_reading(raw: bytes | str, now: datetime, rules: ReadingRules) -> Reading | Rejection:
+def parse_reading(raw: RawMessage, now: datetime, rules: ReadingRules) -> Reading | Rejection:
     """Validate one message (bytes from Kafka or text) as judged at ``now`` (an aware datetime)."""
     return parser_for(rules).parse(raw, epoch_ms_of(now))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -31,7 +32,7 @@ def locate_readings(readings: Sequence[Reading], regions: RegionLookup) -> list[
     outside = [position for position, name in enumerate(located) if name is None]
     if outside:
         names, distances_km = regions.nearest(lat[outside], lon[outside])
-        for position, name, distance_km in zip(outside, names, distances_km):
+        for position, name, distance_km in zip(outside, names, distances_km, strict=True):
             reading = readings[position]
             located[position] = Rejection(
                 Reason.OUTSIDE_FRANCE,

@@ -12,7 +12,7 @@ the whole record would have had.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from readings.model import Rejection
@@ -28,7 +28,7 @@ MAX_RECORD_BYTES = 1_000_000
 
 def utc_text(moment: datetime) -> str:
     """ISO-8601 in UTC with milliseconds and ``Z``, e.g. ``2019-02-19T14:02:10.000Z``."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def encoded(value: dict[str, Any]) -> bytes:

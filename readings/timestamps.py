@@ -9,17 +9,17 @@ then show each accepted time as an ordinary ISO-8601 date.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from readings.reasons import quoted
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NAIVE_EPOCH = datetime(1970, 1, 1)
 ONE_MS = timedelta(milliseconds=1)
 # The first and last milliseconds Python's datetime holds: years 1 to 9999 in UTC.
-FIRST_MS = (datetime.min.replace(tzinfo=timezone.utc) - EPOCH) // ONE_MS
-LAST_MS = (datetime.max.replace(tzinfo=timezone.utc) - EPOCH) // ONE_MS
+FIRST_MS = (datetime.min.replace(tzinfo=UTC) - EPOCH) // ONE_MS
+LAST_MS = (datetime.max.replace(tzinfo=UTC) - EPOCH) // ONE_MS
 
 # Extended ISO-8601 only, with at least hours and minutes: fromisoformat alone would also take
 # a bare date (midnight), week dates and any character as the date/time separator.
@@ -34,14 +34,14 @@ class InvalidTimestamp(ValueError):
 
 def zone_of(name: str) -> tzinfo:
     """The zone that naive timestamps are read in (``UTC`` avoids zoneinfo's DST lookups)."""
-    return timezone.utc if name.upper() == "UTC" else ZoneInfo(name)
+    return UTC if name.upper() == "UTC" else ZoneInfo(name)
 
 
 def earliest_ms(year: int) -> int:
     """UTC epoch milliseconds of January 1 of ``year``, 00:00 UTC: the earliest accepted event time."""
     if not 1 <= year <= 9999:
         raise ValueError(f"the earliest accepted year must be from 1 to 9999, not {year}")
-    return (datetime(year, 1, 1, tzinfo=timezone.utc) - EPOCH) // ONE_MS
+    return (datetime(year, 1, 1, tzinfo=UTC) - EPOCH) // ONE_MS
 
 
 def epoch_ms(text: str, zone: tzinfo) -> int:
@@ -61,11 +61,11 @@ def epoch_ms(text: str, zone: tzinfo) -> int:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is not None:
             milliseconds = (moment - EPOCH) // ONE_MS
-        elif zone is timezone.utc:
+        elif zone is UTC:
             milliseconds = (moment - NAIVE_EPOCH) // ONE_MS
         else:
             placed = moment.replace(tzinfo=zone)
-            exists = placed.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) == moment
+            exists = placed.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == moment
             milliseconds = (placed - EPOCH) // ONE_MS
     except (ValueError, OverflowError) as error:
         raise InvalidTimestamp(f"{quoted(text)} is not a valid time: {error}") from None

@@ -20,9 +20,10 @@ late record is matched with the *last* unmatched message carrying that version.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, NamedTuple
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from geo import RegionIndex
 from oracle import SentMessage
@@ -130,7 +131,7 @@ class Reconciliation:
             rejected_ingest_records=sum(item.ingest for item in self.rejections),
         )
 
-    def for_hour(self, hour: datetime) -> "Reconciliation":
+    def for_hour(self, hour: datetime) -> Reconciliation:
         """Only ``hour``: rejections belong to no hour, so they and the run-wide problems are left out."""
         return Reconciliation(tuple(item for item in self.hours if item.hour == hour), ())
 
@@ -199,7 +200,7 @@ def late_versions(records: Iterable[Mapping[str, Any]]) -> tuple[Counter[Version
     for record in records:
         try:
             versions[Version(
-                str(record["id"]), epoch_ms(record["timestamp"], timezone.utc),
+                str(record["id"]), epoch_ms(record["timestamp"], UTC),
                 float(record["lat"]), float(record["lon"]), float(record["temperature"]),
             )] += 1  # fmt: skip
         except (KeyError, TypeError, ValueError, InvalidTimestamp):

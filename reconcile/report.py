@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
-from typing import Mapping
 
 from query.text_tables import aligned
 from reconcile.accounting import HourAccount, Reconciliation

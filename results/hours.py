@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from readings.timestamps import EPOCH
 
@@ -21,4 +21,4 @@ def hour_text(hour: datetime) -> str:
 
 def as_utc(moment: datetime) -> datetime:
     """cassandra-driver returns ``timestamp`` columns as naive UTC datetimes."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

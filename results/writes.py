@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from results.tables import COLUMNS, RESULT_TABLES
@@ -32,7 +32,7 @@ class HourlyMeansTables:
     def upsert(self, hour: datetime, region: str, mean: float, readings: int, mean_3h_before: float | None,
                updated_at: datetime | None = None) -> None:
         """``updated_at`` defaults to now (the writer passes the time it also publishes)."""
-        now = updated_at or datetime.now(timezone.utc)
+        now = updated_at or datetime.now(UTC)
         batch = self._batch()
         for upsert in self._upserts:
             batch.add(upsert, (hour, region, mean, readings, mean_3h_before, now))

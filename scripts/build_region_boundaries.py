@@ -106,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_regions() -> Build:
     tables = {name: read_table(name) for name in SOURCE_FILES}
-    departement_region = dict(zip(tables["departements"]["id"], tables["departements"]["region_id"]))
-    region_name = dict(zip(tables["regions"]["id"], tables["regions"]["nom"]))
+    departement_region = dict(zip(tables["departements"]["id"], tables["departements"]["region_id"], strict=True))
+    region_name = dict(zip(tables["regions"]["id"], tables["regions"]["nom"], strict=True))
     if set(region_name.values()) != set(REGION_NAMES):
         raise SystemExit(f"unexpected regions in the source: {sorted(region_name.values())}")
-    codes = dict(zip(tables["regions"]["nom"], tables["regions"]["code"]))
+    codes = dict(zip(tables["regions"]["nom"], tables["regions"]["code"], strict=True))
 
     def with_region(table: pd.DataFrame) -> pd.DataFrame:
         table = table[table["geometry"].notna()].copy()

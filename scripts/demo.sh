@@ -15,8 +15,8 @@ export PATH="$ROOT/.venv/bin:$PATH"
 VAR_DIR="${IOT_VAR_DIR:-$ROOT/var}"
 DEMO_DIR="$VAR_DIR/demo"
 POLLS="${IOT_DEMO_POLLS:-6}"
-# The job takes some hundreds of readings a second here (docs/benchmarks.md): a bigger replay
-# only makes the live hour wait longer behind it.
+# The replay is read first, at the job's pace (tens of thousands of readings a second on a
+# quiet 2-core machine, docs/benchmarks.md): a bigger replay makes the live hour wait longer.
 REPLAY="${IOT_DEMO_REPLAY_READINGS:-18000}"
 mkdir -p "$DEMO_DIR"
 

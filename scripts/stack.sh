@@ -62,15 +62,29 @@ require_jars() {
   [[ -d "$LIB_DIR/$1" ]] || die "no jars in $LIB_DIR/$1: run scripts/bootstrap.sh first"
 }
 
+# may_start NAME PIDFILE PORT: false when NAME already runs; dies when another process holds PORT
+# or NAME's jars are missing.
+may_start() {
+  if pid_alive "$2"; then log "$1 already running (pid $(cat "$2"))"; return 1; fi
+  port_open "$3" && die "port $3 is taken by another process"
+  require_jars "$1"
+}
+
+# stop_pidfile NAME PIDFILE: stop the process of PIDFILE, if it runs, and wait until it is gone.
+stop_pidfile() {
+  pid_alive "$2" || { rm -f "$2"; return 0; }
+  log "stopping $1"
+  kill "$(cat "$2")"
+  wait_gone "$2" 60
+}
+
 # ---------------------------------------------------------------- Kafka
 kafka_pidfile="$VAR_DIR/pids/kafka.pid"
 
 kafka_healthy() { port_open "$KAFKA_PORT" && "$PYTHON" -m infra.status --quiet kafka; }
 
 kafka_up() {
-  if pid_alive "$kafka_pidfile"; then log "kafka already running (pid $(cat "$kafka_pidfile"))"; return; fi
-  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process"
-  require_jars kafka
+  may_start kafka "$kafka_pidfile" "$KAFKA_PORT" || return 0
   mkdir -p "$VAR_DIR/kafka/data" "$VAR_DIR/kafka/logs" "$VAR_DIR/pids"
   local props="$VAR_DIR/kafka/server.properties"
   { cat "$ROOT/stack/kafka/server.properties"; echo "log.dirs=$VAR_DIR/kafka/data"; } >"$props"
@@ -91,12 +105,7 @@ kafka_up() {
   log "kafka is up"
 }
 
-kafka_down() {
-  pid_alive "$kafka_pidfile" || { rm -f "$kafka_pidfile"; return 0; }
-  log "stopping kafka"
-  kill "$(cat "$kafka_pidfile")"
-  wait_gone "$kafka_pidfile" 60
-}
+kafka_down() { stop_pidfile kafka "$kafka_pidfile"; }
 
 kafka_status() { pid_alive "$kafka_pidfile" && kafka_healthy; }
 
@@ -106,9 +115,7 @@ cassandra_pidfile="$VAR_DIR/pids/cassandra.pid"
 cassandra_healthy() { port_open "$CASSANDRA_PORT" && "$PYTHON" -m infra.status --quiet cassandra; }
 
 cassandra_up() {
-  if pid_alive "$cassandra_pidfile"; then log "cassandra already running (pid $(cat "$cassandra_pidfile"))"; return; fi
-  port_open "$CASSANDRA_PORT" && die "port $CASSANDRA_PORT is taken by another process"
-  require_jars cassandra
+  may_start cassandra "$cassandra_pidfile" "$CASSANDRA_PORT" || return 0
   mkdir -p "$VAR_DIR/cassandra/logs" "$VAR_DIR/pids"
   local opts
   mapfile -t opts < <(grep -E '^-' "$ROOT/stack/cassandra/jvm17.options")
@@ -126,12 +133,7 @@ cassandra_up() {
   log "cassandra is up"
 }
 
-cassandra_down() {
-  pid_alive "$cassandra_pidfile" || { rm -f "$cassandra_pidfile"; return 0; }
-  log "stopping cassandra"
-  kill "$(cat "$cassandra_pidfile")"
-  wait_gone "$cassandra_pidfile" 60
-}
+cassandra_down() { stop_pidfile cassandra "$cassandra_pidfile"; }
 
 cassandra_status() { pid_alive "$cassandra_pidfile" && cassandra_healthy; }
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, Mapping, get_type_hints
+from typing import Any, get_type_hints
 
 from settings import values
 
@@ -325,7 +326,7 @@ class Settings:
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings the ``IOT_*`` variables of ``environ`` give; a SettingsError names the first wrong one."""
         env = os.environ if environ is None else environ
         kafka = replace(

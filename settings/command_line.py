@@ -13,8 +13,9 @@ import argparse
 import functools
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from settings import Settings, SettingsError, values
 
@@ -52,7 +53,7 @@ def reports_usage_errors(prog: str) -> Callable[[Main], Main]:
             except (UsageError, SettingsError) as error:
                 exit_usage(prog, str(error))
 
-        return run  # type: ignore[return-value]
+        return run  # type: ignore[return-value]  # functools.wraps keeps main's signature; mypy cannot see it
 
     return decorate
 

@@ -130,7 +130,8 @@ def topic_name(text: str) -> str:
 def keyspace_name(text: str) -> str:
     """A keyspace name safe to put in CQL text: bind markers cannot name a keyspace."""
     if not _KEYSPACE.fullmatch(text):
-        raise ValueError("not a Cassandra keyspace name: a lowercase letter, then up to 47 lowercase letters, digits or underscores")
+        raise ValueError(
+            "not a Cassandra keyspace name: a lowercase letter, then up to 47 lowercase letters, digits or underscores")
     return text
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import urllib.request
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class PipelineRun:
     job_id: str | None = None
 
     @classmethod
-    def create(cls, prefix: str = "e2e", checkpoint_interval_s: int | None = 5) -> "PipelineRun":
+    def create(cls, prefix: str = "e2e", checkpoint_interval_s: int | None = 5) -> PipelineRun:
         """Fresh topics, keyspace, job name and consumer group named ``<prefix>-<random tag>``;
         tests checkpoint every 5 s, benchmarks (``checkpoint_interval_s=None``) keep flink-conf's."""
         tag = f"{prefix}-{uuid.uuid4().hex[:10]}"
@@ -58,14 +59,14 @@ class PipelineRun:
         return run
 
     def submit(self, parallelism: int = 1, savepoint: str | None = None, job: Path = JOBS["hourly"],
-               workers_python: Path = VENV_PYTHON, **overrides: str) -> str:
+               workers_python: Path = VENV_PYTHON, overrides: Mapping[str, str] | None = None) -> str:
         """``flink run`` of ``job`` with this run's settings (and ``overrides``), its Python workers
         on ``workers_python`` (the client on the project's venv); waits until every task runs.
 
         ``jobs.running_job.NotRunning`` as soon as the job cannot run (e.g. another job holds the
         slots), rather than a run that counts nothing while its job waits.
         """
-        env = {**self.env, **overrides}
+        env = {**self.env, **(overrides or {})}
         command = flink_run_command(job, "127.0.0.1:8081", str(workers_python), parallelism, savepoint,
                                     flink_options=self.flink_options, client_python=str(VENV_PYTHON))
         self.job_id = submit(command, ROOT / "var" / "flink" / "conf", env)
@@ -111,7 +112,7 @@ class PipelineRun:
             for message in messages
         ]
         producer.flush()
-        stamped = [(message, future.get(timeout=30)) for message, future in zip(messages, futures)]
+        stamped = [(message, future.get(timeout=30)) for message, future in zip(messages, futures, strict=True)]
         sent = [SentMessage(message, meta.timestamp, meta.partition) for message, meta in stamped]
         producer.close()
         return sent

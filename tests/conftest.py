@@ -11,22 +11,13 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from settings import Settings
 from testkit.pipeline_run import PipelineRun
-
-ROOT = Path(__file__).resolve().parent.parent
-STACK = ROOT / "scripts" / "stack.sh"
-
-
-def stack_command(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(STACK), *args], capture_output=True, text=True, check=check, timeout=600
-    )
+from tests.support.stack_script import stack_command
 
 
 @pytest.fixture(scope="session")

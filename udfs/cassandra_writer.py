@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Iterator, NamedTuple
+from datetime import UTC, datetime
+from typing import NamedTuple, Protocol
 
 from pyflink.common import Row, RowKind, Types
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext
@@ -42,7 +43,7 @@ class RetryPolicy:
             try:
                 action()
                 return
-            except Exception as error:  # noqa: BLE001 - any driver error is retried, then raised
+            except Exception as error:
                 if clock() + delay > deadline:
                     raise
                 on_retry(error)
@@ -89,6 +90,15 @@ def replaced_had_row(row: Row, state) -> bool:
     return False
 
 
+class ResultWrites(Protocol):
+    """What ``apply_change`` writes through: ``HourlyMeansTables``, or ``jobs.explain``'s recording stand-in."""
+
+    def upsert(self, hour: datetime, region: str, mean: float, readings: int, mean_3h_before: float | None,
+               updated_at: datetime | None = None) -> None: ...
+
+    def delete(self, hour: datetime, region: str) -> None: ...
+
+
 class Applied(NamedTuple):
     """What one changelog row of the results became: the outcome (for the metrics) and the record
     the results topic gets for it, ``(key, value)`` with no value after a delete, None when skipped."""
@@ -97,12 +107,12 @@ class Applied(NamedTuple):
     record: tuple[str, str | None] | None
 
 
-def apply_change(tables: HourlyMeansTables, row: Row, replaced_had_row: bool) -> Applied:
+def apply_change(tables: ResultWrites, row: Row, replaced_had_row: bool) -> Applied:
     """Apply one changelog row of the results to Cassandra, and say what the results topic gets."""
     write = write_for(row, replaced_had_row)
     hour = hour_of(row.hour_ms)
     if write == "upsert":
-        now = datetime.now(timezone.utc)  # to the millisecond, as Cassandra keeps it and the record says it
+        now = datetime.now(UTC)  # to the millisecond, as Cassandra keeps it and the record says it
         result = ResultRow(hour, row.region, row.mean_temperature, row.readings, row.mean_temperature_3h_before,
                            now.replace(microsecond=now.microsecond // 1000 * 1000))
         tables.upsert(hour, row.region, result.mean_temperature, result.readings, result.mean_temperature_3h_before,

@@ -3,7 +3,8 @@
 Steps of the job run in the JVM because they run once per message and are cheap there: the
 event time the Kafka source's watermark reads (``ReadingEventTime``), the parse of plainly valid
 readings (``PlainReading``), the partition watermarks, the versions by id and the copies three
-hours later (``udfs.partition_watermark``, ``udfs.reading_versions``, ``udfs.three_hours_later``). ``make install`` compiles them into one jar.
+hours later (``udfs.partition_watermark``, ``udfs.reading_versions``,
+             ``udfs.three_hours_later``). ``make install`` compiles them into one jar.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,13 +98,13 @@ def parse_and_locate_batch(
     ]
     located = iter(locate_readings([verdict for verdict in verdicts if type(verdict) is Reading], regions))
     reasons = []
-    for at, verdict in zip(judged, verdicts):
-        if type(verdict) is Reading:
+    for at, verdict in zip(judged, verdicts, strict=True):
+        if isinstance(verdict, Reading):
             where = next(located)
-            if type(where) is str:
-                for name, value in (("id", verdict.id), ("event_ms", verdict.event_time_ms), ("lat", verdict.lat),
-                                    ("lon", verdict.lon), ("temperature", verdict.temperature), ("region", where)):
-                    columns[name][at] = value
+            if isinstance(where, str):
+                for name, cell in (("id", verdict.id), ("event_ms", verdict.event_time_ms), ("lat", verdict.lat),
+                                   ("lon", verdict.lon), ("temperature", verdict.temperature), ("region", where)):
+                    columns[name][at] = cell
                 continue
             verdict = where
         key, value = rejection_record(verdict, "job", now)
@@ -147,7 +148,7 @@ class ParseAndLocate(ScalarFunction):
         self.readings_valid = metrics.counter("readings_located")
         self.outside_france = metrics.counter("readings_outside_france")
         self.rejected_group = metrics.add_group("rejected")
-        self.rejected_by_reason: dict[str, object] = {}
+        self.rejected_by_reason: dict[str, Any] = {}  # Flink's metric counters
 
     def _fail_once_if_asked(self) -> None:
         """Fault injection for the reliability tests: raise once, then never again."""
@@ -158,7 +159,7 @@ class ParseAndLocate(ScalarFunction):
     def eval(self, payload: pd.Series, judged_at: pd.Series, plain_lat: pd.Series, plain_lon: pd.Series) -> pd.DataFrame:
         self._fail_once_if_asked()
         batch = parse_and_locate_batch(
-            payload.to_numpy(), epoch_ms(judged_at), self.parser, self.regions, datetime.now(timezone.utc),
+            payload.to_numpy(), epoch_ms(judged_at), self.parser, self.regions, datetime.now(UTC),
             plain_lat.to_numpy(dtype=float, na_value=np.nan), plain_lon.to_numpy(dtype=float, na_value=np.nan),
         )
         self._count(batch)

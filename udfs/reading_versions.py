@@ -6,7 +6,8 @@ means. A new reading adds one value, a correction retracts the old value (from i
 region) and adds the new one, an exact duplicate changes nothing, and a version that comes too
 late changes nothing and goes to the late topic. It was a Python ``KeyedProcessFunction`` first;
 every state read and timer crossed PyFlink's gRPC boundary, which made it the job's bottleneck
-(docs/benchmarks.md); the environment needs ``udfs.jvm_functions.with_job_functions``. The oracle (``oracle/hourly_means.py``) states the same rules in Python.
+(docs/benchmarks.md); the environment needs ``udfs.jvm_functions.with_job_functions``. The oracle
+(``oracle/hourly_means.py``) states the same rules in Python.
 """
 
 from __future__ import annotations

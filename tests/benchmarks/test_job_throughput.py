@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))  # the scripts import their neighbours
-
-import job_throughput  # noqa: E402
-from jobs.running_job import NotRunning  # noqa: E402
+from benchmarks import job_throughput
+from jobs.running_job import NotRunning
 
 
 class FakeRun:

@@ -32,7 +32,8 @@ def test_processes_are_told_apart_by_their_command_line(command: str, role: str 
 
 
 def test_cpu_is_summed_per_role_and_differenced(tmp_path: Path) -> None:
-    fake_process(tmp_path, 10, ["python", "-m", "pyflink.fn_execution.beam.beam_boot"], 2 * TICKS_PER_SECOND, TICKS_PER_SECOND, "py thon) x")
+    fake_process(tmp_path, 10, ["python", "-m", "pyflink.fn_execution.beam.beam_boot"], 2 * TICKS_PER_SECOND, TICKS_PER_SECOND,
+                 "py thon) x")
     fake_process(tmp_path, 11, ["python", "-m", "pyflink.fn_execution.beam.beam_boot"], TICKS_PER_SECOND, 0)
     fake_process(tmp_path, 12, ["sleep", "1"], 50 * TICKS_PER_SECOND, 0)
     (tmp_path / "self").mkdir()

@@ -112,7 +112,7 @@ def undeclared_dependencies(document: dict[str, Any]) -> list[str]:
     for name, service in all_services.items():
         depends_on = service.get("depends_on") or {}
         conditions = (
-            {target: "service_started" for target in depends_on}
+            dict.fromkeys(depends_on, "service_started")
             if isinstance(depends_on, list)
             else {target: (spec or {}).get("condition", "service_started") for target, spec in depends_on.items()}
         )

@@ -200,7 +200,8 @@ def pod_specs(manifest: Manifest) -> list[dict[str, Any]]:
     if manifest.kind in ("Deployment", "Job"):
         return [spec.get("template", {}).get("spec", {})]
     if manifest.kind == "FlinkDeployment":
-        templates = [spec.get("podTemplate")] + [(spec.get(role) or {}).get("podTemplate") for role in ("jobManager", "taskManager")]
+        roles = ("jobManager", "taskManager")
+        templates = [spec.get("podTemplate")] + [(spec.get(role) or {}).get("podTemplate") for role in roles]
         return [template.get("spec", {}) for template in templates if template]
     return []
 
@@ -296,7 +297,8 @@ def invalid_values(manifests: list[Manifest]) -> list[str]:
 def inlined_secrets(manifests: list[Manifest]) -> list[str]:
     """Credentials only as *_FILE variables naming a file of a Secret mounted in that container;
     no Secret with data in the manifests, no credential in a ConfigMap."""
-    problems = [f"{m}: a Secret with data in the manifests" for m in of_kind(manifests, "Secret") if m.doc.get("data") or m.doc.get("stringData")]
+    problems = [f"{m}: a Secret with data in the manifests"
+                for m in of_kind(manifests, "Secret") if m.doc.get("data") or m.doc.get("stringData")]
     problems += [
         f"{m}: {key} looks like a credential in a ConfigMap"
         for m in of_kind(manifests, "ConfigMap")
@@ -310,9 +312,11 @@ def inlined_secrets(manifests: list[Manifest]) -> list[str]:
             if not SECRET_NAME.search(variable):
                 continue
             if not variable.endswith("_FILE"):
-                problems.append(f"{manifest} ({container['name']}): {variable} holds a credential; use {variable}_FILE and a Secret")
+                problems.append(f"{manifest} ({container['name']}): {variable} holds a credential; "
+                                f"use {variable}_FILE and a Secret")
             elif value is None or secret_for_file(files, value) is None:
-                problems.append(f"{manifest} ({container['name']}): {variable}={value} is no file of a Secret mounted in the container")
+                problems.append(f"{manifest} ({container['name']}): {variable}={value} "
+                                "is no file of a Secret mounted in the container")
     return problems
 
 
@@ -325,7 +329,10 @@ def unread_secrets(manifests: list[Manifest]) -> list[str]:
         named = {value for key, value in environment(container, maps).items() if key.endswith("_FILE") and value}
         script = " ".join(str(word) for word in (container.get("command") or []) + (container.get("args") or []))
         for path, (secret, _) in mounted_secret_files(pod, container).items():
-            used = any(name == path or (path.endswith("/") and name.startswith(path)) for name in named) or path.rstrip("/") in script
+            used = (
+                any(name == path or (path.endswith("/") and name.startswith(path)) for name in named)
+                or path.rstrip("/") in script
+            )
             if not used:
                 problems.append(f"{manifest} ({container['name']}): Secret {secret} mounted at {path} is read by nothing")
     return problems
@@ -450,7 +457,7 @@ def kafka_problems(manifests: list[Manifest]) -> list[str]:
     topics = {(m.doc["spec"].get("topicName") or m.name): m for m in of_kind(manifests, "KafkaTopic")}
     if set(topics) != set(kafka.topics):
         problems.append(f"KafkaTopics {sorted(topics)} are not the topics of the settings {sorted(kafka.topics)}")
-    for name, m in topics.items():
+    for m in topics.values():
         spec = m.doc["spec"]
         if spec.get("partitions") != kafka.partitions:
             problems.append(f"{m}: {spec.get('partitions')} partitions, the settings say {kafka.partitions}")
@@ -465,11 +472,13 @@ def kafka_problems(manifests: list[Manifest]) -> list[str]:
     }
     listener = listeners.get(kafka.bootstrap_servers)
     if listener is None:
-        problems.append(f"IOT_KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap_servers} is no listener of the Kafka resources ({sorted(listeners)})")
+        problems.append(f"IOT_KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap_servers} "
+                        f"is no listener of the Kafka resources ({sorted(listeners)})")
     elif kafka.sasl_username and (
         (listener.get("authentication") or {}).get("type") != kafka.sasl_mechanism.lower() or listener.get("tls")
     ):
-        problems.append(f"listener {listener.get('name')} does not speak SASL_PLAINTEXT {kafka.sasl_mechanism}, which our clients use")
+        problems.append(f"listener {listener.get('name')} does not speak SASL_PLAINTEXT {kafka.sasl_mechanism}, "
+                        "which our clients use")
     users = {m.name: m for m in of_kind(manifests, "KafkaUser")}
     user = users.get(kafka.sasl_username)
     if kafka.sasl_username and user is None:
@@ -501,7 +510,8 @@ def acl_problems(user: Manifest, topics: tuple[str, ...], job: JobSettings) -> l
 
     needed = [("topic", topic, operation) for topic in topics for operation in ("Read", "Write", "Describe")]
     needed += [("group", job.consumer_group, "Read"), ("transactionalId", f"{job.name}-", "Write")]
-    return [f"{user}: no ACL allows {operation} on {kind} {name}" for kind, name, operation in needed if not allowed(kind, name, operation)]
+    return [f"{user}: no ACL allows {operation} on {kind} {name}"
+            for kind, name, operation in needed if not allowed(kind, name, operation)]
 
 
 # --- Cassandra ---------------------------------------------------------------------------------
@@ -531,6 +541,7 @@ def cassandra_problems(manifests: list[Manifest], compose_major: str) -> list[st
 
 
 # --- Flink -------------------------------------------------------------------------------------
+
 
 def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
@@ -602,7 +613,7 @@ def flink_image_problems(deployment: Manifest, flink_version: str, python: str, 
             if not plugin.endswith(f"-{flink_version}.jar"):
                 problems.append(f"{deployment}: plugin {plugin} is not of Flink {flink_version}")
     args = [str(arg) for arg in job.get("args") or []]
-    options = dict(zip(args[::2], args[1::2]))
+    options = dict(zip(args[::2], args[1::2], strict=False))
     for key in ("python.executable", "python.client.executable"):
         if conf.get(key) != python:
             problems.append(f"{deployment}: {key} is {conf.get(key)!r}, the image's interpreter is {python}")
@@ -623,7 +634,8 @@ def pod_labels(manifests: Iterable[Manifest]) -> list[tuple[Manifest, dict[str, 
     for m in manifests:
         if m.kind in ("Deployment", "Job"):
             template = m.doc["spec"]["template"]
-            ports = {p.get(key) for c in containers(template["spec"]) for p in c.get("ports") or [] for key in ("name", "containerPort")}
+            ports = {p.get(key) for c in containers(template["spec"]) for p in c.get("ports") or []
+                     for key in ("name", "containerPort")}
             found.append((m, template.get("metadata", {}).get("labels") or {}, ports))
         elif m.kind == "FlinkDeployment":
             port = (m.doc["spec"].get("flinkConfiguration") or {}).get("metrics.reporter.prom.port", "")
@@ -665,6 +677,7 @@ def kustomization_problems(kustomization: dict[str, Any], folder: Path, ours: st
 def name_problems(manifests: Iterable[Manifest]) -> list[str]:
     """Names Kubernetes accepts (the schemas do not check them); the namespace is the
     kustomization's alone."""
-    problems = [f"{m}: {m.name!r} is no RFC 1123 name" for m in manifests if not RFC1123_SUBDOMAIN.match(m.name) or len(m.name) > 253]
+    problems = [f"{m}: {m.name!r} is no RFC 1123 name"
+                for m in manifests if not RFC1123_SUBDOMAIN.match(m.name) or len(m.name) > 253]
     problems += [f"{m}: sets its own namespace" for m in manifests if "namespace" in (m.doc.get("metadata") or {})]
     return problems

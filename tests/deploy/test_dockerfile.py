@@ -40,7 +40,9 @@ def copy_from_problems(stages: list[dockerfile.Stage]) -> list[str]:
 
 def pom_property(name: str) -> str:
     root = ElementTree.parse(ROOT / "jvm" / "pom.xml").getroot()
-    return root.find(f"m:properties/m:{name}", POM_NAMESPACE).text
+    value = root.findtext(f"m:properties/m:{name}", namespaces=POM_NAMESPACE)
+    assert value is not None, f"jvm/pom.xml has no property {name}"
+    return value
 
 
 def flink_version(pyproject: dict[str, Any]) -> str:
@@ -90,7 +92,8 @@ def test_runtime_is_the_flink_image_of_the_pinned_pyflink(stages: list[dockerfil
 
 
 def test_runtime_runs_as_the_flink_user(stages: list[dockerfile.Stage]) -> None:
-    assert dockerfile.last(stages[-1], "USER").arguments == "flink"
+    user = dockerfile.last(stages[-1], "USER")
+    assert user is not None and user.arguments == "flink"
 
 
 def test_kafka_connector_comes_from_the_jvm_project(stages: list[dockerfile.Stage], pyproject: dict[str, Any]) -> None:
@@ -114,12 +117,12 @@ def test_job_functions_are_compiled_against_the_wheels_flink(pyproject: dict[str
 
 
 def test_jvm_jars_land_where_flink_iot_submit_and_the_job_look(stages: list[dockerfile.Stage]) -> None:
-    from jobs.submit import ROOT as submit_root
+    from jobs.submit import ROOT as SUBMIT_ROOT
     from jobs.submit import connector_jar
     from udfs.jvm_functions import JOB_FUNCTIONS_JAR
 
-    default_dir = inspect.signature(connector_jar).parameters["lib_dir"].default.relative_to(submit_root)
-    functions_dir = JOB_FUNCTIONS_JAR.parent.relative_to(submit_root)
+    default_dir = inspect.signature(connector_jar).parameters["lib_dir"].default.relative_to(SUBMIT_ROOT)
+    functions_dir = JOB_FUNCTIONS_JAR.parent.relative_to(SUBMIT_ROOT)
     destinations = {item.destination for item in dockerfile.copies(stages[-1]) if item.stage == "connectors"}
     assert destinations == {"/opt/flink/lib/", f"/opt/iot/{default_dir.as_posix()}/", f"/opt/iot/{functions_dir.as_posix()}/"}
     build = " ".join(item.arguments for item in stages[0].instructions if item.keyword == "RUN")

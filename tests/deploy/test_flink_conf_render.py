@@ -22,6 +22,7 @@ FLINK_CONF = ROOT / "flink-conf"
 @pytest.fixture(scope="module")
 def renderer() -> ModuleType:
     spec = importlib.util.spec_from_file_location("render", FLINK_CONF / "render.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

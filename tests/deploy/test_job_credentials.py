@@ -11,11 +11,12 @@ SHADED_SCRAM = r"org\.apache\.flink\.kafka\.shaded\.org\.apache\.kafka\.common\.
 
 
 def test_job_kafka_tables_log_in_with_scram() -> None:
-    from jobs.hourly_region_means import keyed_records_sink_ddl, kafka_source_ddl
+    from jobs.hourly_region_means import kafka_source_ddl, keyed_records_sink_ddl
 
     kafka = KafkaSettings(bootstrap_servers="kafka:9092", sasl_username="iot", sasl_password="s3cret")
     job = JobSettings()
-    for ddl in (kafka_source_ddl(kafka, job, ReadingRules()), keyed_records_sink_ddl("late_sink", "sensor.readings.late", kafka, job)):
+    for ddl in (kafka_source_ddl(kafka, job, ReadingRules()),
+                keyed_records_sink_ddl("late_sink", "sensor.readings.late", kafka, job)):
         assert re.search(r"'properties\.security\.protocol'\s*=\s*'SASL_PLAINTEXT'", ddl)
         assert re.search(r"'properties\.sasl\.mechanism'\s*=\s*'SCRAM-SHA-512'", ddl)
         assert re.search(rf"'properties\.sasl\.jaas\.config'\s*=\s*'{SHADED_SCRAM}", ddl)

@@ -63,7 +63,9 @@ def runtime_stage() -> dockerfile.Stage:
 
 @pytest.fixture(scope="module")
 def image_flink_version(runtime_stage: dockerfile.Stage) -> str:
-    return re.fullmatch(r"flink:([\d.]+)-scala_2\.12-java17", runtime_stage.base).group(1)
+    base = re.fullmatch(r"flink:([\d.]+)-scala_2\.12-java17", runtime_stage.base)
+    assert base, runtime_stage.base
+    return base.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,9 @@ def test_every_file_parses_as_yaml(path: Path) -> None:
 
 def test_the_vendored_schemas_are_valid_json_schemas(loaded: list[Manifest]) -> None:
     for manifest in loaded:
-        Draft202012Validator.check_schema(checks.schema_for(manifest.doc["apiVersion"], manifest.kind))
+        schema = checks.schema_for(manifest.doc["apiVersion"], manifest.kind)
+        assert schema is not None, manifest
+        Draft202012Validator.check_schema(schema)
     Draft202012Validator.check_schema(json.loads((checks.SCHEMAS / checks.KUSTOMIZE_SCHEMA).read_text(encoding="utf-8")))
 
 
@@ -104,14 +108,16 @@ def test_every_document_matches_its_schema(loaded: list[Manifest]) -> None:
 
 def test_every_kind_of_the_pipeline_is_there(loaded: list[Manifest]) -> None:
     kinds = {manifest.kind for manifest in loaded}
-    assert {"FlinkDeployment", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "K8ssandraCluster", "Job", "Deployment"} <= kinds
+    assert {"FlinkDeployment", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "K8ssandraCluster", "Job",
+            "Deployment"} <= kinds
     assert {m.name for m in loaded if m.kind == "Deployment"} >= {"iot-ingest"}
     assert {m.name for m in loaded if m.kind == "Job"} == {"iot-provision"}
 
 
 def test_kustomization_matches_its_schema_and_lists_every_manifest(our_image: str) -> None:
     kustomization = checks.load_kustomization()
-    configurations = [yaml.safe_load((K8S / name).read_text(encoding="utf-8")) for name in kustomization.get("configurations", [])]
+    configurations = [yaml.safe_load((K8S / name).read_text(encoding="utf-8"))
+                      for name in kustomization.get("configurations", [])]
     assert checks.kustomization_errors(kustomization, configurations) == []
     assert checks.kustomization_problems(kustomization, K8S, our_image) == []
 
@@ -126,8 +132,10 @@ def _spec(doc: dict[str, Any]) -> dict[str, Any]:
         ("FlinkDeployment", lambda d: _spec(d).update(upgradeMod="savepoint"), "'upgradeMod' was unexpected"),
         ("FlinkDeployment", lambda d: _spec(d)["job"].update(upgradeMode="checkpoint"), "'checkpoint' is not one of"),
         ("FlinkDeployment", lambda d: _spec(d).update(flinkVersion="v2_3"), "'v2_3' is not one of"),
-        ("FlinkDeployment", lambda d: _spec(d)["flinkConfiguration"].update({"taskmanager.numberOfTaskSlots": 2}), "2 is not of type 'string'"),
-        ("FlinkDeployment", lambda d: _spec(d)["jobManager"]["podTemplate"]["spec"]["containers"][0].update(envfrom=[]), "'envfrom' was unexpected"),
+        ("FlinkDeployment", lambda d: _spec(d)["flinkConfiguration"].update({"taskmanager.numberOfTaskSlots": 2}),
+         "2 is not of type 'string'"),
+        ("FlinkDeployment", lambda d: _spec(d)["jobManager"]["podTemplate"]["spec"]["containers"][0].update(envfrom=[]),
+         "'envfrom' was unexpected"),
         ("Kafka", lambda d: _spec(d)["kafka"]["listeners"][0].update(type="internel"), "'internel' is not one of"),
         ("Kafka", lambda d: _spec(d)["kafka"].update(replicas=3), "'replicas' was unexpected"),
         ("KafkaNodePool", lambda d: _spec(d).pop("roles"), "'roles' is a required property"),
@@ -137,7 +145,8 @@ def _spec(doc: dict[str, Any]) -> dict[str, Any]:
         ("K8ssandraCluster", lambda d: _spec(d)["cassandra"]["datacenters"][0].pop("size"), "'size' is a required property"),
         ("K8ssandraCluster", lambda d: _spec(d)["cassandra"]["datacenters"][0].update(replicas=3), "'replicas' was unexpected"),
         ("K8ssandraCluster", lambda d: _spec(d)["cassandra"].update(serverVersion="5.0"), "does not match"),
-        ("Deployment", lambda d: _spec(d)["template"]["spec"]["containers"][0].update(comand=["iot-ingest"]), "'comand' was unexpected"),
+        ("Deployment", lambda d: _spec(d)["template"]["spec"]["containers"][0].update(comand=["iot-ingest"]),
+         "'comand' was unexpected"),
         ("Deployment", lambda d: _spec(d)["template"]["spec"]["containers"][0]["resources"]["requests"].update(cpu=[1]), "cpu"),
         ("Job", lambda d: _spec(d).update(backoffLimit="20"), "'20' is not of type 'integer'"),
         ("PodMonitoring", lambda d: _spec(d)["endpoints"][0].update(intervall="30s"), "'intervall' was unexpected"),
@@ -211,7 +220,9 @@ def test_flink_runs_the_image_and_configuration_of_the_repository(
     runtime_stage: dockerfile.Stage,
 ) -> None:
     deployment = next(m for m in loaded if m.kind == "FlinkDeployment")
-    workdir = dockerfile.last(runtime_stage, "WORKDIR").arguments
+    last_workdir = dockerfile.last(runtime_stage, "WORKDIR")
+    assert last_workdir is not None, "the runtime stage sets its WORKDIR"
+    workdir = last_workdir.arguments
     assert checks.flink_memory_problems(deployment, local_flink_config) == []
     assert checks.flink_state_problems(deployment) == []
     assert checks.flink_image_problems(deployment, image_flink_version, image_python, workdir) == []
@@ -232,7 +243,8 @@ def _jobmanager(doc: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("break_it", "check", "expected"),
     [
-        (lambda ms: ms.append(Manifest("x.yaml", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Iot_Settings"}})),
+        (lambda ms: ms.append(Manifest("x.yaml", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                  "metadata": {"name": "Iot_Settings"}})),
          checks.name_problems, "is no RFC 1123 name"),
         (lambda ms: find(ms, "Deployment", "iot-ingest")["metadata"].update(namespace="default"),
          checks.name_problems, "sets its own namespace"),
@@ -246,24 +258,30 @@ def _jobmanager(doc: dict[str, Any]) -> dict[str, Any]:
          checks.inlined_secrets, "IOT_KAFKA_SASL_PASSWORD holds a credential"),
         (lambda ms: find(ms, "ConfigMap", "iot-settings")["data"].update(IOT_CASSANDRA_PASSWORD="hunter2"),
          checks.inlined_secrets, "looks like a credential in a ConfigMap"),
-        (lambda ms: _env(_container(find(ms, "Deployment", "iot-mock-api"), "mock-api"), "IOT_CASSANDRA_PASSWORD_FILE", "/etc/iot/secrets/cassandra/password"),
+        (lambda ms: _env(_container(find(ms, "Deployment", "iot-mock-api"), "mock-api"), "IOT_CASSANDRA_PASSWORD_FILE",
+                         "/etc/iot/secrets/cassandra/password"),
          checks.inlined_secrets, "is no file of a Secret mounted"),
-        (lambda ms: ms.append(Manifest("x.yaml", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"password": "x"}})),
+        (lambda ms: ms.append(Manifest("x.yaml", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                                                  "stringData": {"password": "x"}})),
          checks.inlined_secrets, "a Secret with data"),
         (lambda ms: _container(find(ms, "Deployment", "iot-ingest"), "ingest")["env"].pop(1),
          checks.unread_secrets, "Secret iot-sensor-api mounted at /etc/iot/secrets/sensor-api/ is read by nothing"),
-        (lambda ms: find(ms, "Deployment", "iot-ingest")["spec"]["template"]["spec"]["volumes"][3]["secret"].update(secretName="iot-sensor-key"),
+        (lambda ms: find(ms, "Deployment",
+                         "iot-ingest")["spec"]["template"]["spec"]["volumes"][3]["secret"].update(secretName="iot-sensor-key"),
          None, "Secret iot-sensor-key is neither made by an operator"),
         (lambda ms: find(ms, "KafkaUser").update(metadata={"name": "pipeline", "labels": {"strimzi.io/cluster": "iot-kafka"}}),
          None, "Secret iot is neither made by an operator"),
-        (lambda ms: find(ms, "Deployment", "iot-ingest")["spec"]["template"]["spec"]["volumes"][2]["secret"]["items"][0].update(key="passwd"),
+        (lambda ms: find(ms, "Deployment",
+                         "iot-ingest")["spec"]["template"]["spec"]["volumes"][2]["secret"]["items"][0].update(key="passwd"),
          None, "Secret iot has no key passwd"),
         (lambda ms: find(ms, "FlinkDeployment")["spec"].update(image="flink:2.2.1"),
          lambda ms: checks.image_problems(ms, "iot-temperature-pipeline", {"cassandra:5.0"}), "spec.image is 'flink:2.2.1'"),
         (lambda ms: _container(find(ms, "Job"), "cassandra-role").update(image="bitnami/cassandra:5.0"),
-         lambda ms: checks.image_problems(ms, "iot-temperature-pipeline", {"cassandra:5.0"}), "'bitnami/cassandra:5.0' is neither"),
+         lambda ms: checks.image_problems(ms, "iot-temperature-pipeline", {"cassandra:5.0"}),
+         "'bitnami/cassandra:5.0' is neither"),
         (lambda ms: _container(find(ms, "Deployment", "iot-ingest"), "ingest").update(command=["iot-poller"]),
-         lambda ms: checks.command_problems(ms, "iot-temperature-pipeline", {"iot-ingest", "iot-provision", "iot-mock-api"}), "runs 'iot-poller'"),
+         lambda ms: checks.command_problems(ms, "iot-temperature-pipeline", {"iot-ingest", "iot-provision", "iot-mock-api"}),
+         "runs 'iot-poller'"),
     ],
     ids=[
         "bad-name", "own-namespace", "unknown-variable-in-configmap", "unknown-variable-in-env", "invalid-value",
@@ -282,16 +300,23 @@ def test_semantic_checks_catch_a_broken_copy(
 @pytest.mark.parametrize(
     ("break_it", "expected"),
     [
-        (lambda ms: find(ms, "KafkaTopic", "sensor.readings.late")["metadata"].update(name="sensor.late"), "are not the topics of the settings"),
+        (lambda ms: find(ms, "KafkaTopic", "sensor.readings.late")["metadata"].update(name="sensor.late"),
+         "are not the topics of the settings"),
         (lambda ms: find(ms, "KafkaTopic", "sensor.readings")["spec"].update(partitions=8), "8 partitions, the settings say 4"),
-        (lambda ms: find(ms, "KafkaTopic", "sensor.readings")["spec"]["config"].update({"min.insync.replicas": 3}), "leaves no replica to lose"),
-        (lambda ms: find(ms, "KafkaTopic", "sensor.readings")["metadata"]["labels"].update({"strimzi.io/cluster": "kafka"}), "names no Kafka"),
-        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_KAFKA_BOOTSTRAP_SERVERS="iot-kafka-kafka-bootstrap:9093"), "is no listener"),
+        (lambda ms: find(ms, "KafkaTopic", "sensor.readings")["spec"]["config"].update({"min.insync.replicas": 3}),
+         "leaves no replica to lose"),
+        (lambda ms: find(ms, "KafkaTopic", "sensor.readings")["metadata"]["labels"].update({"strimzi.io/cluster": "kafka"}),
+         "names no Kafka"),
+        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_KAFKA_BOOTSTRAP_SERVERS="iot-kafka-kafka-bootstrap:9093"),
+         "is no listener"),
         (lambda ms: find(ms, "Kafka")["spec"]["kafka"]["listeners"][0].update(tls=True), "does not speak SASL_PLAINTEXT"),
         (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_KAFKA_SASL_USERNAME="pipeline"), "is no KafkaUser"),
-        (lambda ms: find(ms, "KafkaUser")["spec"]["authorization"]["acls"][0].update(operations=["Read", "Describe"]), "no ACL allows Write on topic sensor.readings"),
-        (lambda ms: find(ms, "KafkaUser")["spec"]["authorization"]["acls"][1]["resource"].update(name="iot-job"), "no ACL allows Read on group iot-hourly-region-means"),
-        (lambda ms: _env(_jobmanager(find(ms, "FlinkDeployment")), "IOT_JOB_NAME", "hourly"), "no ACL allows Write on transactionalId hourly-"),
+        (lambda ms: find(ms, "KafkaUser")["spec"]["authorization"]["acls"][0].update(operations=["Read", "Describe"]),
+         "no ACL allows Write on topic sensor.readings"),
+        (lambda ms: find(ms, "KafkaUser")["spec"]["authorization"]["acls"][1]["resource"].update(name="iot-job"),
+         "no ACL allows Read on group iot-hourly-region-means"),
+        (lambda ms: _env(_jobmanager(find(ms, "FlinkDeployment")), "IOT_JOB_NAME", "hourly"),
+         "no ACL allows Write on transactionalId hourly-"),
     ],
     ids=[
         "topic-renamed", "partitions", "min-isr", "unknown-cluster", "bootstrap-port", "tls-listener",
@@ -308,8 +333,10 @@ def test_kafka_checks_catch_a_broken_copy(manifests: list[Manifest], break_it: C
     ("break_it", "expected"),
     [
         (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_HOST="cassandra"), "is no datacenter service"),
-        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_REPLICATION_FACTOR="5"), "replication factor 5 on 3 nodes"),
-        (lambda ms: find(ms, "K8ssandraCluster")["spec"]["cassandra"].update(serverVersion="4.1.9"), "Cassandra 4.1.9, where compose runs 5.0"),
+        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_REPLICATION_FACTOR="5"),
+         "replication factor 5 on 3 nodes"),
+        (lambda ms: find(ms, "K8ssandraCluster")["spec"]["cassandra"].update(serverVersion="4.1.9"),
+         "Cassandra 4.1.9, where compose runs 5.0"),
         (lambda ms: find(ms, "K8ssandraCluster")["spec"].update(auth=False), "authentication is off"),
     ],
     ids=["host", "replication", "version", "auth-off"],
@@ -337,14 +364,20 @@ def test_flink_memory_check_catches_a_broken_copy(manifests: list[Manifest], loc
         (lambda ms: _conf(ms).update({"high-availability.storageDir": "gs://other-bucket/ha"}), "state", "state spread over"),
         (lambda ms: _conf(ms).pop("containerized.taskmanager.env.ENABLE_BUILT_IN_PLUGINS"), "state", "plugin is not enabled"),
         (lambda ms: _conf(ms).update({"high-availability.type": "NONE"}), "state", "high-availability.type is not kubernetes"),
-        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(upgradeMode="stateless"), "state", "upgradeMode is not savepoint"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(upgradeMode="stateless"), "state",
+         "upgradeMode is not savepoint"),
         (lambda ms: find(ms, "FlinkDeployment")["spec"].update(flinkVersion="v1_20"), "image", "flinkVersion v1_20"),
-        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(jarURI="local:///opt/flink/opt/flink-python-2.1.0.jar"), "image", "is not the flink-python jar"),
-        (lambda ms: _conf(ms).update({"containerized.master.env.ENABLE_BUILT_IN_PLUGINS": "flink-gs-fs-hadoop-2.1.0.jar"}), "image", "is not of Flink"),
-        (lambda ms: _conf(ms).update({"python.executable": "/usr/bin/python3"}), "image", "python.executable is '/usr/bin/python3'"),
-        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(args=["-py", "/opt/iot/jobs/hourly.py"]), "image", "is no file of the repository"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(jarURI="local:///opt/flink/opt/flink-python-2.1.0.jar"),
+         "image", "is not the flink-python jar"),
+        (lambda ms: _conf(ms).update({"containerized.master.env.ENABLE_BUILT_IN_PLUGINS": "flink-gs-fs-hadoop-2.1.0.jar"}),
+         "image", "is not of Flink"),
+        (lambda ms: _conf(ms).update({"python.executable": "/usr/bin/python3"}), "image",
+         "python.executable is '/usr/bin/python3'"),
+        (lambda ms: find(ms, "FlinkDeployment")["spec"]["job"].update(args=["-py", "/opt/iot/jobs/hourly.py"]), "image",
+         "is no file of the repository"),
     ],
-    ids=["local-checkpoints", "two-buckets", "plugin-missing", "no-ha", "stateless", "flink-version", "jar-version", "plugin-version", "python", "job-file"],
+    ids=["local-checkpoints", "two-buckets", "plugin-missing", "no-ha", "stateless", "flink-version", "jar-version",
+         "plugin-version", "python", "job-file"],
 )
 def test_flink_state_and_image_checks_catch_a_broken_copy(
     manifests: list[Manifest], image_flink_version: str, image_python: str, break_it: Callable, check: str, expected: str
@@ -362,9 +395,13 @@ def test_flink_state_and_image_checks_catch_a_broken_copy(
 @pytest.mark.parametrize(
     ("break_it", "expected"),
     [
-        (lambda ms: find(ms, "PodMonitoring", "iot-ingest")["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/name": "ingest"}), "selects no pods"),
-        (lambda ms: find(ms, "PodMonitoring", "iot-flink")["spec"]["endpoints"][0].update(port=9250), "serves no metrics on port 9250"),
-        (lambda ms: find(ms, "PodMonitoring", "iot-ingest")["spec"]["endpoints"][0].update(port="prometheus"), "serves no metrics on port prometheus"),
+        (lambda ms: find(ms, "PodMonitoring",
+                         "iot-ingest")["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/name": "ingest"}),
+                         "selects no pods"),
+        (lambda ms: find(ms, "PodMonitoring", "iot-flink")["spec"]["endpoints"][0].update(port=9250),
+         "serves no metrics on port 9250"),
+        (lambda ms: find(ms, "PodMonitoring", "iot-ingest")["spec"]["endpoints"][0].update(port="prometheus"),
+         "serves no metrics on port prometheus"),
     ],
     ids=["wrong-selector", "wrong-flink-port", "wrong-port-name"],
 )
@@ -375,7 +412,10 @@ def test_monitoring_check_catches_a_broken_copy(manifests: list[Manifest], break
 
 
 def test_documented_secrets_are_read_from_the_docs_table() -> None:
-    table = "| Secret | made by | keys | read by |\n| --- | --- | --- | --- |\n| `a-b` | you, once | `password`, `user` | x |\n| `op` | Strimzi | `password` | y |\n"
+    table = (
+        "| Secret | made by | keys | read by |\n| --- | --- | --- | --- |\n"
+        "| `a-b` | you, once | `password`, `user` | x |\n| `op` | Strimzi | `password` | y |\n"
+    )
     assert checks.documented_secrets(table) == {"a-b": {"password", "user"}}
 
 
@@ -388,7 +428,9 @@ def test_the_flink_version_list_extends_the_vendored_crd_only_with_flink_2() -> 
     """The vendored CRD is older than Flink 2; only its enum of versions is extended."""
     crd = checks.load_crd(checks.crd_file("flink.apache.org/v1beta1", "FlinkDeployment"))
     vendored = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["flinkVersion"]["enum"]
-    patched = checks.schema_for("flink.apache.org/v1beta1", "FlinkDeployment")["properties"]["spec"]["properties"]["flinkVersion"]["enum"]
+    schema = checks.schema_for("flink.apache.org/v1beta1", "FlinkDeployment")
+    assert schema is not None
+    patched = schema["properties"]["spec"]["properties"]["flinkVersion"]["enum"]
     assert patched == vendored + list(checks.FLINK_VERSIONS_AFTER_OPERATOR_1_10)
 
 
@@ -421,5 +463,6 @@ def test_kustomize_builds_what_the_schemas_accept(our_image: str) -> None:
     assert len(built) == len(checks.load_manifests())
     assert [problem for manifest in built for problem in checks.schema_errors(manifest)] == []
     assert {m.doc["metadata"].get("namespace") for m in built if m.kind != "Namespace"} == {"iot"}
-    images = {c.get("image") for _, _, c in checks.all_containers(built)} | {m.doc["spec"]["image"] for m in built if m.kind == "FlinkDeployment"}
+    images = {c.get("image") for _, _,
+              c in checks.all_containers(built)} | {m.doc["spec"]["image"] for m in built if m.kind == "FlinkDeployment"}
     assert f"{our_image}:local" in images and our_image not in images

@@ -81,8 +81,10 @@ def test_kafka_addresses_agree_with_compose_and_settings(kafka_config: dict[str,
 def test_kafka_start_script_uses_the_mounted_files(compose_file: dict[str, Any]) -> None:
     kafka = compose_file["services"]["kafka"]
     script = (DOCKER / "kafka" / "start.sh").read_text(encoding="utf-8")
-    config = re.search(r"^config=(\S+)$", script, re.MULTILINE).group(1)
-    data_dir = re.search(r"^data_dir=(\S+)$", script, re.MULTILINE).group(1)
+    config_line = re.search(r"^config=(\S+)$", script, re.MULTILINE)
+    data_dir_line = re.search(r"^data_dir=(\S+)$", script, re.MULTILINE)
+    assert config_line and data_dir_line
+    config, data_dir = config_line.group(1), data_dir_line.group(1)
     assert compose_checks.mounted_configs(kafka)["kafka_server_properties"] == config
     assert compose_checks.named_volumes(kafka)["kafka-data"] == data_dir
     assert properties(DOCKER / "kafka" / "server.properties")["log.dirs"] == data_dir
@@ -150,7 +152,9 @@ def test_cassandra_entrypoint_stops_when_it_cannot_turn_authentication_on(cassan
 def test_make_secrets_creates_only_what_is_missing(tmp_path: Path, compose_file: dict[str, Any]) -> None:
     shutil.copy(DOCKER / "make-secrets.sh", tmp_path)
     # Only the templates: real secret files of this checkout stay where they are.
-    templates_only = lambda _folder, names: [name for name in names if not name.endswith(".example")]  # noqa: E731
+    def templates_only(_folder: str, names: list[str]) -> list[str]:
+        return [name for name in names if not name.endswith(".example")]
+
     shutil.copytree(DOCKER / "secrets", tmp_path / "secrets", ignore=templates_only)
     examples = sorted(path.name.removesuffix(".example") for path in (tmp_path / "secrets").glob("*.example"))
     assert examples == sorted(Path(spec["file"]).name for spec in compose_file["secrets"].values())
@@ -171,7 +175,9 @@ def test_make_secrets_creates_only_what_is_missing(tmp_path: Path, compose_file:
 def test_generated_secrets_suit_kafka_scram() -> None:
     """start.sh refuses passwords outside its alphabet; make-secrets.sh must never produce one."""
     script = (DOCKER / "kafka" / "start.sh").read_text(encoding="utf-8")
-    alphabet = re.search(r'=~ (\^\[[^\]]+\]\+\$)', script).group(1)
+    test = re.search(r'=~ (\^\[[^\]]+\]\+\$)', script)
+    assert test, "start.sh tests passwords against an alphabet"
+    alphabet = test.group(1)
     assert re.fullmatch(alphabet, "0123456789abcdef" * 2)
     assert not re.fullmatch(alphabet, "has,comma") and not re.fullmatch(alphabet, 'has"quote')
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,8 @@ from jobs.submit import ROOT
 from oracle import expected_outcome
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.e2e.dataset import build
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_tables_reach
+from tests.support.dataset import build
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_tables_reach
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -57,10 +57,12 @@ def test_the_job_ships_all_our_code_its_python_workers_import(run: PipelineRun, 
         pytest.fail(f"no {BARE_PYTHON}: run scripts/bootstrap.sh")
     assert runs_in_bare_python("import pyflink, cassandra, shapely", tmp_path).returncode == 0
     alone = runs_in_bare_python("import results", tmp_path)
-    assert alone.returncode != 0 and "No module named 'results'" in alone.stderr, "our package is installed in the bare interpreter"
+    assert alone.returncode != 0 and "No module named 'results'" in alone.stderr, (
+        "our package is installed in the bare interpreter"
+    )
 
-    data = build(datetime.now(timezone.utc))
-    run.submit(parallelism=1, workers_python=BARE_PYTHON, **REMEMBER_IDS_ALL_RUN)
+    data = build(datetime.now(UTC))
+    run.submit(parallelism=1, workers_python=BARE_PYTHON, overrides=REMEMBER_IDS_ALL_RUN)
     sent = run.produce(data.phase_a)
     assert_tables_reach(run, expected_outcome(sent))
 

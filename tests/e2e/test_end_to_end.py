@@ -8,23 +8,28 @@ broken messages, with their reasons; at the end the results topic mirrors the ta
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from oracle import expected_outcome
 from results.records import record_key
 from testkit.pipeline_run import PipelineRun
-from tests.e2e.dataset import build
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_exact, assert_results_topic_mirrors_tables, assert_tables_reach
+from tests.support.dataset import build
+from tests.support.pipeline_checks import (
+    REMEMBER_IDS_ALL_RUN,
+    assert_exact,
+    assert_results_topic_mirrors_tables,
+    assert_tables_reach,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("parallelism", [1, 2])
 def test_tables_and_dead_letters_equal_the_oracle(run: PipelineRun, parallelism: int) -> None:
-    data = build(datetime.now(timezone.utc))
-    run.submit(parallelism=parallelism, **REMEMBER_IDS_ALL_RUN)
+    data = build(datetime.now(UTC))
+    run.submit(parallelism=parallelism, overrides=REMEMBER_IDS_ALL_RUN)
 
     sent = run.produce(data.phase_a)
     expected = expected_outcome(sent)

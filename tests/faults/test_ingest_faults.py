@@ -24,9 +24,9 @@ from ingest.poller import EXIT_OK
 from ingest.sensor_simulator import FaultMix
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.conftest import stack_command
-from tests.ingest.served import actual_topics, expected_topics
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.served import actual_topics, expected_topics
+from tests.support.stack_script import stack_command
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.faults]
 
@@ -61,7 +61,7 @@ def lost_readings(served: list[ServedResponse], run: PipelineRun) -> Counter:
 def test_a_broker_restart_a_poller_kill_and_an_api_outage_lose_nothing(
     run: PipelineRun, tmp_path: Path, record_property: Record
 ) -> None:
-    run.submit(parallelism=1, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=1, overrides=REMEMBER_IDS_ALL_RUN)
     config = MockApiConfig(api_key=KEY, readings_per_call=100, faults=MIXED, seed=23, hang_seconds=3)
     with MockSensorApi(config, RegionIndex.default()) as api:
         poller = start_poller(api, run, tmp_path / "spool")

@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,9 @@ from oracle import SentMessage, expected_outcome
 from settings import Settings
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.conftest import stack_command
-from tests.e2e.dataset import HOUR, Dataset, build, reading
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.dataset import HOUR, Dataset, build, reading
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.stack_script import stack_command
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.faults]
 
@@ -70,7 +70,7 @@ def restarted_job_exceptions(run: PipelineRun) -> list[str]:
 def first_half_checkpointed(run: PipelineRun, data: Dataset, **overrides: str) -> tuple[list[SentMessage], list[bytes]]:
     """Submit at parallelism 1, send the first half of phase A, wait for a checkpoint holding it;
     returns what was sent and the second half."""
-    run.submit(parallelism=1, **overrides, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=1, overrides={**overrides, **REMEMBER_IDS_ALL_RUN})
     first, second = segments(data.phase_a, 2)
     sent = run.produce(first)
     await_checkpoint(run)
@@ -79,11 +79,11 @@ def first_half_checkpointed(run: PipelineRun, data: Dataset, **overrides: str) -
 
 @pytest.fixture
 def data() -> Dataset:
-    return build(datetime.now(timezone.utc))
+    return build(datetime.now(UTC))
 
 
 def test_taskmanager_killed_five_times(run: PipelineRun, data: Dataset, record_property: Record) -> None:
-    run.submit(parallelism=1, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=1, overrides=REMEMBER_IDS_ALL_RUN)
     first, *rest = segments(data.phase_a, 6)
     sent = run.produce(first)
     for part in rest:
@@ -128,14 +128,14 @@ def test_stop_with_savepoint_and_resume_at_another_parallelism(run: PipelineRun,
     sent, second = first_half_checkpointed(run, data)
     savepoint = run.stop_with_savepoint()
     sent += run.produce(second)  # while no job runs
-    run.submit(parallelism=2, savepoint=savepoint, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=2, savepoint=savepoint, overrides=REMEMBER_IDS_ALL_RUN)
     sent += run.produce(data.phase_b)
     assert_exact(run, sent, record=record_property)
     assert run.rest(f"/jobs/{run.job_id}")["vertices"][0]["parallelism"] == 2
 
 
 def test_replaying_the_topic_leaves_the_tables_unchanged(run: PipelineRun, data: Dataset, record_property: Record) -> None:
-    run.submit(parallelism=1, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=1, overrides=REMEMBER_IDS_ALL_RUN)
     sent = run.produce(data.phase_a) + run.produce(data.phase_b)
     assert_exact(run, sent, record=record_property)
     before = run.table_rows()
@@ -147,7 +147,7 @@ def test_replaying_the_topic_leaves_the_tables_unchanged(run: PipelineRun, data:
               "IOT_KAFKA_REJECTED_TOPIC": f"{run.settings.kafka.rejected_topic}.replay",
               "IOT_KAFKA_LATE_TOPIC": f"{run.settings.kafka.late_topic}.replay"}
     ensure_topics(Settings.from_env({**run.env, **replay}).kafka)
-    run.submit(parallelism=2, **replay, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=2, overrides={**replay, **REMEMBER_IDS_ALL_RUN})
     expected = expected_outcome(sent)
     wait_for("the replayed late records", lambda: run.read_topic(replay["IOT_KAFKA_LATE_TOPIC"]),
              lambda records: len(records) >= len(expected.late), 120)
@@ -169,9 +169,9 @@ def comparable(tables: dict[str, list]) -> dict[str, list[tuple]]:
 
 
 def test_a_sensor_with_a_clock_a_day_ahead_makes_nobody_late(run: PipelineRun, data: Dataset, record_property: Record) -> None:
-    run.submit(parallelism=1, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=1, overrides=REMEMBER_IDS_ALL_RUN)
     sent = run.produce(data.phase_a)
-    ahead = datetime.now(timezone.utc) + timedelta(days=1)
+    ahead = datetime.now(UTC) + timedelta(days=1)
     wrong_clock = [reading(f"ahead-{n}", ahead, (48.11, -1.68), 9.0) for n in range(4)]
     # Had they moved the watermark, every reading of phase B would be too late.
     sent += run.produce(wrong_clock) + run.produce(data.phase_b)
@@ -182,7 +182,7 @@ def test_a_sensor_with_a_clock_a_day_ahead_makes_nobody_late(run: PipelineRun, d
 
 def test_idle_partitions_hold_back_no_hour(run: PipelineRun, data: Dataset, record_property: Record) -> None:
     """Everything goes to partition 0 of the four: the others never send a watermark."""
-    run.submit(parallelism=2, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=2, overrides=REMEMBER_IDS_ALL_RUN)
     sent = run.produce(data.phase_a, partition=0) + run.produce(data.phase_b, partition=0)
     expected = assert_exact(run, sent, record=record_property)
     last_hour = max(row.hour for row in expected.rows)

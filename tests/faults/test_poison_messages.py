@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import pytest
@@ -23,8 +23,8 @@ from oracle import SentMessage
 from readings import Reason
 from readings.rejected import MAX_RECORD_BYTES
 from testkit.pipeline_run import PipelineRun
-from tests.e2e.dataset import reading
-from tests.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
+from tests.support.dataset import reading
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, Record, assert_exact
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.faults]
 
@@ -80,7 +80,7 @@ def produce(run: PipelineRun, messages: list[tuple[bytes | None, bytes]]) -> lis
     producer.flush()
     metadata = [future.get(timeout=60) for future in futures]
     producer.close()
-    return [SentMessage(value, meta.timestamp, meta.partition) for (_, value), meta in zip(messages, metadata)]
+    return [SentMessage(value, meta.timestamp, meta.partition) for (_, value), meta in zip(messages, metadata, strict=True)]
 
 
 def restarts(run: PipelineRun) -> int:
@@ -89,17 +89,17 @@ def restarts(run: PipelineRun) -> int:
 
 
 def test_poison_messages_neither_stop_the_job_nor_cost_a_good_reading(run: PipelineRun, record_property: Record) -> None:
-    taken_at = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+    taken_at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     shapes = poisons(taken_at)
     goods = [reading(f"good-{n:02d}", taken_at + timedelta(seconds=n), RENNES, 10.0 + n) for n in range(len(shapes) + 1)]
     # A good reading with a 900 KB field the job ignores: large, and counted.
     goods.append(reading("good-large", taken_at, RENNES, 30.0, note="n" * 900_000))
     messages: list[tuple[bytes | None, bytes]] = []
-    for good, poison in zip(goods, shapes):
+    for good, poison in zip(goods, shapes, strict=False):
         messages += [(json.loads(good)["id"].encode(), good), (poison.key, poison.value)]
     messages += [(json.loads(good)["id"].encode(), good) for good in goods[len(shapes):]]
 
-    run.submit(parallelism=1, **REMEMBER_IDS_ALL_RUN)
+    run.submit(parallelism=1, overrides=REMEMBER_IDS_ALL_RUN)
     sent = produce(run, messages)
     expected = assert_exact(run, sent, timeout_s=300, record=record_property)
 

@@ -72,14 +72,14 @@ def test_regions_do_not_overlap_beyond_rounding_slivers(regions: dict[str, Multi
     left, right = tree.query(list(regions.values()), predicate="intersects")
     overlap = sum(
         shapely.area(shapely.intersection(regions[names[i]], regions[names[j]]))
-        for i, j in zip(left, right) if i < j
+        for i, j in zip(left, right, strict=True) if i < j
     )
     assert overlap < 1e-9  # square degrees: about 10 m² in all
 
 
 def test_written_regions_read_back_identical(tmp_path: Path) -> None:
     square = MultiPolygon([box(0.123456789, 0, 1, 1).difference(box(0.25, 0.25, 0.5, 0.5))])
-    regions = {name: square for name in REGION_NAMES}
+    regions = dict.fromkeys(REGION_NAMES, square)
     path = tmp_path / "regions.geojson"
     write_boundaries(path, regions, {name: str(i) for i, name in enumerate(REGION_NAMES)})
     back = read_boundaries(path)

@@ -22,7 +22,7 @@ def brute_force(index: RegionIndex, lat: float, lon: float) -> tuple[str, float]
 
     It overestimates by up to ~25 m, as the nearest point may lie between two of its points.
     """
-    best = (None, np.inf)
+    best: tuple[str, float] = ("", np.inf)
     for name in index.names:
         xy = shapely.get_coordinates(shapely.segmentize(index.geometry(name).boundary, 0.0005))
         _, _, metres = GEOD.inv(np.full(len(xy), lon), np.full(len(xy), lat), xy[:, 0], xy[:, 1])
@@ -54,7 +54,7 @@ def test_nearest_region_and_distance_match_a_brute_force_search(
 
 def test_far_away_points_get_a_region_and_a_distance(index: RegionIndex) -> None:
     names, km = index.nearest(np.array([35.68, -41.29, -90.0, 90.0]), np.array([139.69, 174.78, 0.0, 0.0]))
-    for name, distance, lat, lon in zip(names, km, [35.68, -41.29, -90.0, 90.0], [139.69, 174.78, 0.0, 0.0]):
+    for name, distance, lat, lon in zip(names, km, [35.68, -41.29, -90.0, 90.0], [139.69, 174.78, 0.0, 0.0], strict=True):
         expected_name, expected_km = brute_force(index, lat, lon)
         assert name == expected_name and expected_km - 0.025 <= distance <= expected_km + 1e-9
 
@@ -82,7 +82,7 @@ def test_empty_input_and_shapes(index: RegionIndex) -> None:
 def test_a_batch_of_1000_outside_points_takes_well_under_a_second(index: RegionIndex) -> None:
     rng = np.random.default_rng(3)
     lat, lon = rng.uniform(35, 56, 3000), rng.uniform(-12, 20, 3000)
-    outside = index.lookup(lat, lon) == None  # noqa: E711
+    outside = index.lookup(lat, lon) == None  # noqa: E711 - elementwise on a numpy array, where `is None` is one test of the whole array
     lat, lon = lat[outside][:1000], lon[outside][:1000]
     index.nearest(lat[:1], lon[:1])  # builds the edge index once
     start = time.perf_counter()

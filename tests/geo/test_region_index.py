@@ -30,7 +30,7 @@ def first_region_holding(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """The reference answer: every closed polygon in order, the first that holds the point."""
     names = np.full(lat.size, None, dtype=object)
     for name, geometry in read_boundaries().items():
-        names[(names == None) & shapely.intersects_xy(geometry, lon, lat)] = name  # noqa: E711
+        names[(names == None) & shapely.intersects_xy(geometry, lon, lat)] = name  # noqa: E711 - elementwise on a numpy array, where `is None` is one test of the whole array
     return names
 
 

@@ -3,99 +3,16 @@
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator
 
 import numpy as np
 import pytest
 import shapely
 
-from ingest.clock import Clock
-from ingest.kafka_clients import MAX_RECORD_BYTES
-from ingest.producer import DeliveryReport, Failure, Record
 from settings import KafkaSettings, Settings
-
-
-class FakeClock(Clock):
-    """Time that moves only when waited on; ``stop_after`` requests a stop after that many waits."""
-
-    def __init__(self, start: float = 1000.0, stop_after: int | None = None) -> None:
-        super().__init__()
-        self.time = start
-        self.wall = datetime(2019, 2, 19, 14, 5, tzinfo=timezone.utc)
-        self.waits: list[float] = []
-        self.stop_after = stop_after
-
-    def monotonic(self) -> float:
-        return self.time
-
-    def now(self) -> datetime:
-        return self.wall + timedelta(seconds=self.time - 1000.0)
-
-    def wait(self, seconds: float) -> bool:
-        self.waits.append(max(0.0, seconds))
-        self.time += max(0.0, seconds)
-        if self.stop_after is not None and len(self.waits) >= self.stop_after:
-            self.request_stop()
-        return self.stopping
-
-    def advance(self, seconds: float) -> None:
-        self.time += seconds
-
-
-@dataclass
-class FakeDeliveryClient:
-    """A Kafka client that acknowledges on flush, or fails the next ``fail_next`` records."""
-
-    fail_next: int = 0
-    fail_as: Failure = Failure.TRANSIENT
-    busy_next: int = 0
-    down: bool = False  # while down, flush reports nothing: records stay unacknowledged
-    closed: bool = False
-    clock: FakeClock | None = None  # when given, a flush while down takes its timeout
-    max_record_bytes: int = MAX_RECORD_BYTES  # the client's own check, as the real clients'
-    broker_max_bytes: int | None = None  # a broker refusing larger values as too large
-
-    def __post_init__(self) -> None:
-        self.pending: list[tuple[Record, int, DeliveryReport]] = []
-        self.delivered: list[Record] = []
-        self.sends = 0
-
-    def send(self, record: Record, token: int, report: DeliveryReport) -> None:
-        from ingest.producer import ClientBusy
-
-        if self.busy_next:
-            self.busy_next -= 1
-            raise ClientBusy("queue full")
-        self.sends += 1
-        self.pending.append((record, token, report))
-
-    def poll(self, timeout: float) -> None:
-        self.flush(0)
-
-    def flush(self, timeout: float) -> None:
-        if self.down:
-            if self.clock:
-                self.clock.wait(timeout)
-            return
-        pending, self.pending = self.pending, []
-        for record, token, report in pending:
-            if self.broker_max_bytes is not None and len(record.value) > self.broker_max_bytes:
-                report(token, "MessageSizeTooLargeError: [Error 10] MessageSizeTooLargeError", Failure.TOO_LARGE)
-            elif self.fail_next:
-                self.fail_next -= 1
-                report(token, "KafkaTimeoutError: expired", self.fail_as)
-            else:
-                self.delivered.append(record)
-                report(token, None, None)
-
-    def close(self, timeout: float) -> None:
-        self.closed = True
+from tests.support.fake_clock import FakeClock
 
 
 class SquareRegions:
@@ -117,27 +34,6 @@ class SquareRegions:
         return np.full(len(lat), "Bretagne", dtype=object), np.full(len(lat), 500.0)
 
 
-@contextmanager
-def serving(handle: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
-    """The URL of a loopback server that answers every GET with ``handle``, for answers the mock never gives."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            handle(self)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # a quick shutdown
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sensor/temperatures"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(autouse=True)
 def logging_enabled() -> None:
     """Some commands' tests (iot-stack-status) call logging.disable; these tests read the logs."""
@@ -150,7 +46,7 @@ def fake_clock() -> FakeClock:
 
 
 @pytest.fixture(scope="session")
-def regions():  # type: ignore[no-untyped-def]
+def regions():
     from geo import RegionIndex
 
     return RegionIndex.default()

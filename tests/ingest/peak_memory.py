@@ -17,8 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ingest.api_client import SensorApiClient
 from ingest.clock import Clock
@@ -108,19 +108,13 @@ def _high_water_mark_kib() -> tuple[int, int]:
 def measure(kind: str) -> dict[str, float | int | str]:
     """Poll one ``kind`` of body once; the memory and time it took."""
     from geo import RegionIndex
-    from tests.ingest.conftest import serving
+    from tests.support.http_server import send_body, serving
 
     regions = RegionIndex.default()
     body = BODIES[kind]()
 
-    def answer(request) -> None:  # type: ignore[no-untyped-def]
-        request.send_response(200)
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        try:
-            request.wfile.write(body)
-        except OSError:
-            pass  # the client stops reading a body over its limit
+    def answer(request) -> None:
+        send_body(request, body, content_type=None)
 
     kafka = BufferingKafka()
     clock = Clock()
@@ -156,7 +150,8 @@ def main() -> None:
         measured = subprocess.run([sys.executable, "-m", "tests.ingest.peak_memory", "--body", kind],
                                   check=True, capture_output=True, text=True)
         figures = json.loads(measured.stdout)
-        print(f"{kind:<24}" + "".join(f"{figures[name]:>{width},}" for name, width in zip(columns[1:], (9, 10, 12, 11, 13, 10))),
+        widths = (9, 10, 12, 11, 13, 10)
+        print(f"{kind:<24}" + "".join(f"{figures[name]:>{width},}" for name, width in zip(columns[1:], widths, strict=True)),
               flush=True)
 
 

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
-from typing import Iterator
 
 import pytest
 
 from ingest.api_client import (
-    ApiCallFailed, ApiRefused, FetchStopped, SensorApiClient, content_length, parse_api_url, retry_after_seconds,
+    ApiCallFailed,
+    ApiRefused,
+    FetchStopped,
+    SensorApiClient,
+    content_length,
+    parse_api_url,
+    retry_after_seconds,
 )
 from ingest.clock import Clock
 from ingest.mock_api import MockApiConfig, MockSensorApi
-from tests.ingest.conftest import SquareRegions, serving
+from tests.ingest.conftest import SquareRegions
+from tests.support.http_server import serving
 
 KEY = "k-123"
 
@@ -116,7 +123,7 @@ def test_a_408_is_retried() -> None:
     assert failure.value.kind == "http_408"
 
 
-NOW = datetime(2019, 2, 19, 14, 5, tzinfo=timezone.utc)
+NOW = datetime(2019, 2, 19, 14, 5, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -134,7 +141,7 @@ def test_retry_after(value: str | None, seconds: float | None) -> None:
     assert retry_after_seconds(value, NOW) == seconds
 
 
-def trickled(status_line_and_headers: bytes, body: bytes, pause: float):  # type: ignore[no-untyped-def]
+def trickled(status_line_and_headers: bytes, body: bytes, pause: float):
     """A handler that writes the whole answer one byte per ``pause`` seconds, as a hostile or broken server may."""
 
     def handle(request: BaseHTTPRequestHandler) -> None:

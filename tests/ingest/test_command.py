@@ -42,9 +42,10 @@ def ingest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_a_bad_argument_is_one_line_on_stderr_and_exit_2(args: list[str], env: dict[str, str], told: str) -> None:
-    """Issue 13, case 10 (iot-ingest): tracebacks for --interval 0, nan, --timeout -1, --url "not a url", --metrics-address nonsense.
+    """Issue 13, case 10 (iot-ingest): tracebacks for --interval 0, nan, --timeout -1, --url "not a url",
+    --metrics-address nonsense.
 
-    Wrong IOT_* variables are the settings' to refuse: tests/foundation/test_command_errors.py."""
+    Wrong IOT_* variables are the settings' to refuse: tests/settings/test_command_line.py."""
     result = ingest(*args, **env)
     assert result.returncode == EXIT_MISCONFIGURED
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("iot-ingest: error: "), result.stderr

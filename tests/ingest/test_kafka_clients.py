@@ -7,13 +7,13 @@ from confluent_kafka import KafkaError
 from kafka import errors
 
 from ingest.kafka_clients import MAX_RECORD_BYTES, MAX_REQUEST_BYTES, ConfluentKafkaClient, KafkaPythonClient, make_client
-from ingest.producer import ClientBusy, Failure, Record, RecordTooLarge, record_bytes
+from ingest.producer import ClientBusy, DeliveryReport, Failure, Record, RecordTooLarge, record_bytes
 from settings import KafkaSettings
 
 UNREACHABLE = KafkaSettings(bootstrap_servers="127.0.0.1:9", sasl_username="user", sasl_password="pw", sasl_mechanism="PLAIN")
 
 
-def collect() -> tuple[list, object]:
+def collect() -> tuple[list, DeliveryReport]:
     reports: list = []
     return reports, lambda token, error, retriable: reports.append((token, error, retriable))
 
@@ -69,7 +69,7 @@ def test_confluent_refuses_a_too_large_record_at_once() -> None:
 
 
 @pytest.mark.services
-def test_kafka_python_too_large_and_timeouts(stack) -> None:  # type: ignore[no-untyped-def]
+def test_kafka_python_too_large_and_timeouts(stack) -> None:
     client = KafkaPythonClient(stack.kafka, "test")
     try:
         with pytest.raises(RecordTooLarge):

@@ -28,7 +28,9 @@ def test_durations() -> None:
 def test_summary_line() -> None:
     summary = LoadSummary(sent=10, acknowledged=8, delivery_failures=1, seconds=2.0, failed_workers=1)
     assert summary.rate == 4.0
-    assert summary.line() == "sent 10, acknowledged 8, delivery failures 1, in 2.0 s: 4 acknowledged readings/s; 1 worker(s) failed"
+    assert (
+        summary.line() == "sent 10, acknowledged 8, delivery failures 1, in 2.0 s: 4 acknowledged readings/s; 1 worker(s) failed"
+    )
     assert LoadSummary(0, 0, 0, 0.0, 0).rate == 0.0
 
 

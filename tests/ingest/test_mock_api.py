@@ -7,7 +7,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -56,14 +56,17 @@ def test_scripted_faults_then_shares(api: MockSensorApi) -> None:
     assert get(api.url)[1] == b""
     assert b"\xe7" in get(api.url)[1]
     reasons = [served.expected_reason for served in api.served]
-    assert reasons == [None, None, None, Reason.MALFORMED_JSON, Reason.NOT_AN_ARRAY, Reason.EMPTY_MESSAGE, Reason.INVALID_ENCODING]
-    assert api.served[0].records is None and len(api.served[2].records) == 20
+    assert reasons == [None, None, None, Reason.MALFORMED_JSON, Reason.NOT_AN_ARRAY, Reason.EMPTY_MESSAGE,
+                       Reason.INVALID_ENCODING]
+    third = api.served[2].records
+    assert api.served[0].records is None and third is not None and len(third) == 20
 
 
 def test_query_parameters_override_one_call(api: MockSensorApi) -> None:
     status, body, _ = get(api.url + "?count=50&malformed=1.0")
     assert status == 200 and len(json.loads(body)) == 50
-    assert all(kind != "valid" for kind in api.served[-1].records.kinds)
+    last = api.served[-1].records
+    assert last is not None and all(kind != "valid" for kind in last.kinds)
     assert get(api.url + "?fault=server_error&server_error=0.5")[0] >= 500
     assert get(api.url + "?fault=bogus")[0] == 400
     assert get(api.url + "?late=2")[0] == 400
@@ -103,6 +106,7 @@ def test_response_fault_shares_are_drawn_deterministically() -> None:
 def test_a_hanging_answer_ends_when_the_server_stops() -> None:
     server = MockSensorApi(MockApiConfig(api_key=KEY, hang_seconds=60), SquareRegions()).start()
     server.script(["timeout"])
+
     def call() -> None:
         try:
             get(server.url)

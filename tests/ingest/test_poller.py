@@ -7,21 +7,34 @@ import logging
 import os
 import traceback
 from collections import Counter
+from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import pytest
 
 from ingest.api_client import ApiCallFailed, ApiRefused, ApiResponse, SensorApiClient
+from ingest.clock import Clock
 from ingest.mock_api import MockApiConfig, MockSensorApi
 from ingest.poller import (
-    EXIT_MISCONFIGURED, EXIT_KAFKA_REFUSED, EXIT_OK, EXIT_SPOOLED, Poller, PollReport, PollSchedule, ReadingSource,
+    EXIT_KAFKA_REFUSED,
+    EXIT_MISCONFIGURED,
+    EXIT_OK,
+    EXIT_SPOOLED,
+    Poller,
+    PollReport,
+    PollSchedule,
+    ReadingSource,
     ingest_metrics,
 )
 from ingest.producer import RECORD_OVERHEAD_BYTES, Failure, Record, ReliableProducer
 from ingest.spool import Spool
 from settings import IngestSettings, KafkaSettings, ReadingRules
-from tests.ingest.conftest import FakeClock, FakeDeliveryClient, SquareRegions, serving
+from tests.ingest.conftest import SquareRegions
+from tests.support.fake_clock import FakeClock
+from tests.support.fake_kafka_client import FakeDeliveryClient
+from tests.support.http_server import serving
 
 TOPICS = KafkaSettings()
 
@@ -54,11 +67,15 @@ class FakeSource:
         return ApiResponse(step, self.api_seconds)
 
 
-def make(clock: FakeClock, source: ReadingSource, tmp_path: Path, client: FakeDeliveryClient | None = None, **settings) -> tuple[Poller, FakeDeliveryClient]:  # type: ignore[no-untyped-def]
+def make(
+    clock: Clock, source: ReadingSource, tmp_path: Path, client: FakeDeliveryClient | None = None, **settings
+) -> tuple[Poller, FakeDeliveryClient]:
     client = client or FakeDeliveryClient()
     client.clock = clock
-    ingest = IngestSettings(**{"poll_interval_seconds": 10.0, "spool_dir": str(tmp_path / "spool"), "metrics_address": "", **settings})
-    poller = Poller(source, ReliableProducer(client, clock), SquareRegions(), TOPICS, ReadingRules(), ingest, clock, ingest_metrics())
+    ingest = IngestSettings(**{"poll_interval_seconds": 10.0, "spool_dir": str(tmp_path / "spool"), "metrics_address": "",
+                               **settings})
+    poller = Poller(source, ReliableProducer(client, clock), SquareRegions(), TOPICS, ReadingRules(), ingest, clock,
+                    ingest_metrics())
     return poller, client
 
 
@@ -94,7 +111,11 @@ def test_a_broken_response_is_rejected_once_as_a_whole(fake_clock: FakeClock, tm
 
 
 def test_polls_stay_on_the_grid_and_never_overlap(fake_clock: FakeClock, tmp_path: Path) -> None:
-    slow = lambda: (fake_clock.advance(13.0), body())[1]  # noqa: E731 - a 13 s call
+    def slow() -> bytes:
+        """A 13 s call."""
+        fake_clock.advance(13.0)
+        return body()
+
     source = FakeSource(fake_clock, [body(), slow, body(), body()], api_seconds=0.5)
     poller, _ = make(fake_clock, source, tmp_path)
     assert poller.run(max_polls=4) == EXIT_OK
@@ -112,7 +133,7 @@ def test_failures_back_off_and_honour_retry_after(fake_clock: FakeClock, tmp_pat
     source = FakeSource(fake_clock, script)
     poller, client = make(fake_clock, source, tmp_path, max_backoff_seconds=60.0)
     assert poller.run(max_polls=1) == EXIT_OK
-    gaps = [later - earlier for earlier, later in zip(source.calls, source.calls[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(source.calls)]
     assert 0.25 <= gaps[0] <= 0.5 and 0.5 <= gaps[1] <= 1.0 and gaps[2] == 7.0
     assert poller.metrics.value("poll_failures_total", kind="http_429") == 1
     assert len(topic_values(client, TOPICS.readings_topic)) == 1
@@ -175,7 +196,7 @@ def test_kafka_slow_to_acknowledge_is_waited_for(tmp_path: Path, caplog: pytest.
             client.down = False
         original_flush(timeout)
 
-    client.flush = flaky_flush  # type: ignore[method-assign]
+    client.flush = flaky_flush  # type: ignore[method-assign]  # the fake's method, swapped for this test
     poller, _ = make(clock, FakeSource(clock, [body(reading("a"))]), tmp_path, client)
     assert poller.run(max_polls=1) == EXIT_OK
     assert "kafka has not acknowledged 1 record(s) for 10 s; waiting" in caplog.text
@@ -193,9 +214,9 @@ def test_stamping_with_the_fetch_time(fake_clock: FakeClock, tmp_path: Path) -> 
 def test_schedule_and_report_line() -> None:
     schedule = PollSchedule(100.0, 10.0)
     assert [schedule.next_after(moment) for moment in (100.0, 105.0, 110.0, 131.0)] == [110.0, 110.0, 120.0, 140.0]
-    report = PollReport(3, 1, {"missing_field": 2}, 0.1234, 0.5)  # type: ignore[arg-type]
+    report = PollReport(3, 1, Counter({"missing_field": 2}), 0.1234, 0.5)
     assert report.line() == "poll: fetched 3, published 1, rejected 2 (missing_field 2), latency 0.500 s (API 0.123 s)"
-    assert PollReport(0, 0, {}, 0, 0).line().endswith("rejected 0, latency 0.000 s (API 0.000 s)")  # type: ignore[arg-type]
+    assert PollReport(0, 0, Counter(), 0, 0).line().endswith("rejected 0, latency 0.000 s (API 0.000 s)")
 
 
 SECRET = "s3cret-Key-4d2f"
@@ -236,6 +257,7 @@ def test_the_api_key_appears_in_no_log_line_error_or_record(tmp_path: Path, capl
 
 
 # Issue 13 ("hostile input"): each case of its "Why" list that concerns iot-ingest.
+
 
 def rejected_records(client: FakeDeliveryClient) -> list[tuple[bytes | None, dict]]:
     return [(key, json.loads(value)) for key, value in topic_values(client, TOPICS.rejected_topic)]
@@ -320,7 +342,7 @@ def test_a_record_the_broker_refuses_as_too_large_is_rejected_not_spooled(fake_c
         client.broker_max_bytes = 40_000 if any(record.topic == TOPICS.readings_topic for record, *_ in client.pending) else None
         original_flush(timeout)
 
-    client.flush = per_topic_limit  # type: ignore[method-assign]
+    client.flush = per_topic_limit  # type: ignore[method-assign]  # the fake's method, swapped for this test
     assert poller.run(max_polls=1) == EXIT_OK
     [(key, record)] = rejected_records(client)
     assert key == b"bulky" and record["reason"] == "message_too_large" and record["raw"] == bulky
@@ -332,12 +354,12 @@ def client_stopping_after(clock: FakeClock, sends: int) -> FakeDeliveryClient:
     client = FakeDeliveryClient()
     original_send = client.send
 
-    def send_then_maybe_stop(record: Record, token: int, report) -> None:  # type: ignore[no-untyped-def]
+    def send_then_maybe_stop(record: Record, token: int, report) -> None:
         original_send(record, token, report)
         if client.sends == sends:
             clock.request_stop()
 
-    client.send = send_then_maybe_stop  # type: ignore[method-assign]
+    client.send = send_then_maybe_stop  # type: ignore[method-assign]  # the fake's method, swapped for this test
     return client
 
 
@@ -362,6 +384,7 @@ def test_an_unreadable_spool_file_is_set_aside_and_the_rest_replayed(fake_clock:
                                                                      caplog: pytest.LogCaptureFixture) -> None:
     spool = Spool(tmp_path / "spool")
     broken = spool.save([Record(TOPICS.readings_topic, b"a", reading("a").encode())])
+    assert broken is not None
     broken.write_text("not json\n")
     spool.save([Record(TOPICS.readings_topic, b"b", reading("b").encode())])
     poller, client = make(fake_clock, FakeSource(fake_clock, [body()]), tmp_path)
@@ -403,10 +426,9 @@ def test_a_stop_during_a_slow_body_is_honoured_at_once(tmp_path: Path) -> None:
     import threading
     import time
 
-    from ingest.clock import Clock
     from ingest.poller import stop_on_signals
 
-    def trickle(request) -> None:  # type: ignore[no-untyped-def]
+    def trickle(request) -> None:
         request.send_response(200)
         request.send_header("Content-Length", "124")
         request.end_headers()
@@ -445,7 +467,7 @@ def test_retry_after_is_clamped_and_never_crashes_nor_loops_tight(
     0 or a past date looped tight: 4,887 requests in 3 s."""
     calls: list[float] = []
 
-    def throttle(request) -> None:  # type: ignore[no-untyped-def]
+    def throttle(request) -> None:
         calls.append(0)
         request.send_response(429)
         request.send_header("Retry-After", retry_after)
@@ -464,7 +486,7 @@ def test_retry_after_is_clamped_and_never_crashes_nor_loops_tight(
 def test_log_lines_escape_what_the_server_wrote(fake_clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Case 13: NUL, CR, LF and terminal escapes from a server went into the poller's log lines as they were."""
 
-    def forged_status(request) -> None:  # type: ignore[no-untyped-def]
+    def forged_status(request) -> None:
         request.wfile.write(b"HTTP/1.1 2\x00\x1b[31m OK\r\n2019-02-19 14:05:00 ERROR iot-ingest: forged\r\n\r\n")
 
     clock = FakeClock(stop_after=2)
@@ -485,7 +507,7 @@ def test_kafka_down_at_start_is_waited_for_and_a_stop_ends_the_wait(caplog: pyte
     clock = FakeClock()
     answers: list[object] = [KafkaConnectionError(), KafkaTimeoutError("Unable to bootstrap"), "client"]
 
-    def connect() -> object:
+    def connect() -> Any:  # a string stands for the client
         answer = answers.pop(0)
         if isinstance(answer, Exception):
             raise answer

@@ -23,7 +23,7 @@ from ingest.producer import ReliableProducer
 from ingest.sensor_simulator import FaultMix
 from settings import IngestSettings, KafkaSettings, Settings
 from tests.ingest.conftest import read_topic
-from tests.ingest.served import actual_topics, expected_topics
+from tests.support.served import actual_topics, expected_topics
 
 pytestmark = pytest.mark.services
 
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MIXED = FaultMix(out_of_order=0.05, late=0.02, duplicates=0.03, corrections=0.03, malformed=0.1, outside_france=0.05)
 
 
-def make_poller(url: str, kafka: KafkaSettings, regions, tmp_path: Path, clock: Clock | None = None,  # type: ignore[no-untyped-def]
+def make_poller(url: str, kafka: KafkaSettings, regions, tmp_path: Path, clock: Clock | None = None,
                 timeout: float = 2.0, interval: float = 0.2) -> Poller:
     clock = clock or Clock()
     settings = IngestSettings(poll_interval_seconds=interval, request_timeout_seconds=timeout, max_backoff_seconds=1.0,
@@ -41,7 +41,7 @@ def make_poller(url: str, kafka: KafkaSettings, regions, tmp_path: Path, clock: 
                   regions, kafka, Settings().rules, settings, clock, ingest_metrics())
 
 
-def test_topics_hold_exactly_what_was_served(topics: KafkaSettings, regions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_topics_hold_exactly_what_was_served(topics: KafkaSettings, regions, tmp_path: Path) -> None:
     with MockSensorApi(MockApiConfig(api_key=KEY, faults=MIXED, seed=7), regions) as api:
         api.script(["truncated", "not_json", "not_an_array", "invalid_encoding", "empty"])
         poller = make_poller(api.url, topics, regions, tmp_path)
@@ -60,11 +60,11 @@ def test_topics_hold_exactly_what_was_served(topics: KafkaSettings, regions, tmp
         text
         for response in served
         if response.records and response.expected_reason is None
-        for text, reason in zip(response.records.texts, response.records.expected_reasons)
+        for text, reason in zip(response.records.texts, response.records.expected_reasons, strict=True)
         if reason is None
     ]
-    by_key: dict[bytes, list[bytes]] = {}
-    partitions: dict[bytes, set[int]] = {}
+    by_key: dict[bytes | None, list[bytes]] = {}
+    partitions: dict[bytes | None, set[int]] = {}
     for message in read_topic(topics, topics.readings_topic):
         by_key.setdefault(message.key, []).append(message.value)
         partitions.setdefault(message.key, set()).add(message.partition)
@@ -77,7 +77,7 @@ def test_topics_hold_exactly_what_was_served(topics: KafkaSettings, regions, tmp
     assert poller.metrics.value("readings_published_total") == sum(expected_readings.values())
 
 
-def test_outages_lose_nothing(topics: KafkaSettings, regions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_outages_lose_nothing(topics: KafkaSettings, regions, tmp_path: Path) -> None:
     config = MockApiConfig(api_key=KEY, readings_per_call=200, seed=3, hang_seconds=3.0, slow_seconds=0.2)
     with MockSensorApi(config, regions) as api:
         api.script(["server_error", "throttled", "timeout", "slow", "server_error", "server_error"])
@@ -102,7 +102,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_connection_refused_until_the_api_comes_up(topics: KafkaSettings, regions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_connection_refused_until_the_api_comes_up(topics: KafkaSettings, regions, tmp_path: Path) -> None:
     port = free_port()
     poller = make_poller(f"http://127.0.0.1:{port}/sensor/temperatures", topics, regions, tmp_path)
     outcome: list[int] = []
@@ -117,12 +117,12 @@ def test_connection_refused_until_the_api_comes_up(topics: KafkaSettings, region
     assert actual_topics(topics)[0] == expected_topics(served)[0]
 
 
-def run_command(args: list[str], env: dict[str, str], **options) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+def run_command(args: list[str], env: dict[str, str], **options) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", *args], env={**os.environ, **env}, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **options)
 
 
-def test_the_command_stops_cleanly_on_sigterm_and_keeps_the_key_secret(topics: KafkaSettings, regions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_stops_cleanly_on_sigterm_and_keeps_the_key_secret(topics: KafkaSettings, regions, tmp_path: Path) -> None:
     with MockSensorApi(MockApiConfig(api_key=KEY, readings_per_call=50), regions) as api:
         env = {
             "IOT_SENSOR_API_KEY": KEY,
@@ -136,7 +136,8 @@ def test_the_command_stops_cleanly_on_sigterm_and_keeps_the_key_secret(topics: K
             time.sleep(0.2)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
-        refused = run_command(["ingest.poller", "--url", api.url, "--metrics-address", ""], {**env, "IOT_SENSOR_API_KEY": "wrong-" + KEY})
+        wrong_key = {**env, "IOT_SENSOR_API_KEY": "wrong-" + KEY}
+        refused = run_command(["ingest.poller", "--url", api.url, "--metrics-address", ""], wrong_key)
         refused_output, _ = refused.communicate(timeout=30)
         served = list(api.served)
     assert process.returncode == 0, output
@@ -146,7 +147,7 @@ def test_the_command_stops_cleanly_on_sigterm_and_keeps_the_key_secret(topics: K
     assert actual_topics(topics)[0] == expected_topics(served)[0]
 
 
-def test_main_in_process_runs_the_given_number_of_polls(topics: KafkaSettings, regions, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_main_in_process_runs_the_given_number_of_polls(topics: KafkaSettings, regions, tmp_path: Path, monkeypatch) -> None:
     with MockSensorApi(MockApiConfig(api_key=KEY, readings_per_call=20), regions) as api:
         monkeypatch.setenv("IOT_SENSOR_API_KEY", KEY)
         monkeypatch.setenv("IOT_KAFKA_READINGS_TOPIC", topics.readings_topic)
@@ -160,7 +161,7 @@ def test_main_in_process_runs_the_given_number_of_polls(topics: KafkaSettings, r
     assert len(served) == 2
 
 
-def test_main_without_a_key_says_how_to_give_one(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_main_without_a_key_says_how_to_give_one(monkeypatch, caplog) -> None:
     monkeypatch.delenv("IOT_SENSOR_API_KEY", raising=False)
     monkeypatch.delenv("IOT_SENSOR_API_KEY_FILE", raising=False)
     assert main([]) == EXIT_MISCONFIGURED
@@ -168,7 +169,7 @@ def test_main_without_a_key_says_how_to_give_one(monkeypatch, caplog) -> None:  
 
 
 @pytest.mark.slow
-def test_a_broker_restart_loses_nothing(topics: KafkaSettings, regions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_broker_restart_loses_nothing(topics: KafkaSettings, regions, tmp_path: Path) -> None:
     with MockSensorApi(MockApiConfig(api_key=KEY, readings_per_call=200, seed=11), regions) as api:
         poller = make_poller(api.url, topics, regions, tmp_path, interval=0.5)
         clock = poller._clock
@@ -176,7 +177,8 @@ def test_a_broker_restart_loses_nothing(topics: KafkaSettings, regions, tmp_path
         runner = threading.Thread(target=lambda: outcome.append(poller.run()))
         runner.start()
         time.sleep(2)
-        restart = subprocess.run([str(ROOT / "scripts" / "stack.sh"), "restart", "kafka"], capture_output=True, text=True, timeout=300)
+        restart = subprocess.run([str(ROOT / "scripts" / "stack.sh"), "restart", "kafka"], capture_output=True, text=True,
+                                 timeout=300)
         assert restart.returncode == 0, restart.stderr
         polls_at_restart = poller.metrics.value("polls_total")
         deadline = time.monotonic() + 120

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.producer import DeliveryRefused, Failure, Record, ReliableProducer
-from tests.ingest.conftest import FakeClock, FakeDeliveryClient
+from tests.support.fake_clock import FakeClock
+from tests.support.fake_kafka_client import FakeDeliveryClient
 
 
 def records(count: int) -> list[Record]:

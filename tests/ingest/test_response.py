@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -12,14 +12,21 @@ from hypothesis import strategies as st
 from ingest import response as response_module
 from ingest.api_client import ApiResponse
 from ingest.response import (
-    HEAD_BYTES, MAX_READING_BYTES, SplitResponse, head_text, oversized_element, split_array, split_response,
+    HEAD_BYTES,
+    MAX_READING_BYTES,
+    SplitResponse,
+    head_text,
+    oversized_element,
+    split_array,
+    split_response,
     stamp_fetch_time,
 )
 from readings import Reason, Rejection
+from tests.support.verdicts import rejection
 
 
-def response(body: bytes, **flags: object) -> ApiResponse:
-    return ApiResponse(body, 0.01, **flags)  # type: ignore[arg-type]
+def response(body: bytes, expected_bytes: int | None = None, truncated: bool = False, oversized: bool = False) -> ApiResponse:
+    return ApiResponse(body, 0.01, expected_bytes, truncated, oversized)
 
 
 def elements_of(body: bytes) -> list[bytes]:
@@ -91,13 +98,14 @@ def test_a_broken_response_is_rejected_whole(body: bytes, flags: dict, reason: R
 
 
 def test_details_of_whole_rejections() -> None:
-    truncated = split_response(response(b"[1, 2", truncated=True, expected_bytes=10))
-    assert truncated.detail == "the connection closed after 5 of 10 bytes"  # type: ignore[union-attr]
-    assert split_response(response(b"[\xff]")).detail == "the response is not UTF-8: invalid start byte at byte 1"  # type: ignore[union-attr]
-    far = split_response(response(b"[" + b" " * 3_000_000 + b"\xff]"))  # past the first slices of the check
-    assert far.detail.startswith("the response is not UTF-8: invalid start byte at byte 3000001")  # type: ignore[union-attr]
-    deep = split_response(response(b"[" + b"{" * 600))
-    assert deep.detail == "the response nests more than 512 levels deep"  # type: ignore[union-attr]
+    truncated = rejection(split_response(response(b"[1, 2", truncated=True, expected_bytes=10)))
+    assert truncated.detail == "the connection closed after 5 of 10 bytes"
+    not_utf8 = rejection(split_response(response(b"[\xff]")))
+    assert not_utf8.detail == "the response is not UTF-8: invalid start byte at byte 1"
+    far = rejection(split_response(response(b"[" + b" " * 3_000_000 + b"\xff]")))  # past the first slices of the check
+    assert far.detail.startswith("the response is not UTF-8: invalid start byte at byte 3000001")
+    deep = rejection(split_response(response(b"[" + b"{" * 600)))
+    assert deep.detail == "the response nests more than 512 levels deep"
 
 
 def test_a_whole_rejection_keeps_only_the_head_of_a_large_body() -> None:
@@ -119,7 +127,10 @@ def test_more_elements_than_the_cap_leave_one_rejection_for_the_rest(monkeypatch
     assert isinstance(split, SplitResponse) and list(split.elements()) == [b"1", b"{}", b"[2]"]
     assert split.excess is not None and split.excess.reason is Reason.RESPONSE_TOO_LARGE
     assert split.excess.raw == "{}, 5]"
-    assert split.excess.detail == "the response holds more than 3 elements: the first 3 are read, the 6 bytes from byte 13 on are not"
+    assert (
+        split.excess.detail
+        == "the response holds more than 3 elements: the first 3 are read, the 6 bytes from byte 13 on are not"
+    )
 
 
 def test_more_brackets_than_the_budget_leave_one_rejection_for_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,7 +156,7 @@ def test_an_element_larger_than_a_reading_may_be_is_rejected_unparsed() -> None:
     assert oversized_element(element[: MAX_READING_BYTES - 2] + b'"}') is None
 
 
-NOW = datetime(2019, 2, 19, 14, 5, tzinfo=timezone.utc)
+NOW = datetime(2019, 2, 19, 14, 5, tzinfo=UTC)
 
 
 def test_stamping_keeps_the_source_time() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from ingest.sensor_simulator import CLIMATES, FaultMix, SensorSimulator
 from readings import Reading, ReadingParser, locate_readings
 from settings import ReadingRules
 from tests.ingest.conftest import SquareRegions
+from tests.support.verdicts import reading
 
 NOW_MS = 1_550_585_100_000  # 2019-02-19 14:05 UTC
 ALL_FAULTS = FaultMix(out_of_order=0.1, late=0.05, duplicates=0.05, corrections=0.1, malformed=0.3, outside_france=0.1)
@@ -20,7 +22,7 @@ def times(count: int) -> np.ndarray:
     return NOW_MS - np.arange(count, 0, -1) * 100
 
 
-def outcomes(simulator: SensorSimulator, count: int, rules: ReadingRules = ReadingRules(), regions=None):  # type: ignore[no-untyped-def]
+def outcomes(simulator: SensorSimulator, count: int, rules: ReadingRules = ReadingRules(), regions=None):
     batch = simulator.batch(times(count), NOW_MS)
     parser = ReadingParser(rules)
     parsed = [parser.parse(text, NOW_MS) for text in batch.texts]
@@ -33,7 +35,7 @@ def outcomes(simulator: SensorSimulator, count: int, rules: ReadingRules = Readi
 def test_expected_reasons_and_keys_match_the_validation(message_faults: bool) -> None:
     simulator = SensorSimulator(SquareRegions(), seed=5, faults=ALL_FAULTS, message_faults=message_faults)
     batch, results = outcomes(simulator, 4000)
-    for text, key, expected, result in zip(batch.texts, batch.keys, batch.expected_reasons, results):
+    for text, key, expected, result in zip(batch.texts, batch.keys, batch.expected_reasons, results, strict=True):
         if expected is None:
             assert isinstance(result, str), (text, result)
         else:
@@ -56,7 +58,7 @@ def test_readings_are_plausible_and_inside_their_regions() -> None:
     batch, results = outcomes(simulator, 2000)
     assert set(results) == {"Bretagne", "Corse"} and batch.kinds == ["valid"] * 2000
     parser = ReadingParser(ReadingRules())
-    temperatures = [parser.parse(text, NOW_MS).temperature for text in batch.texts]
+    temperatures = [reading(parser.parse(text, NOW_MS)).temperature for text in batch.texts]
     assert -10 < np.mean(temperatures) < 25 and np.std(temperatures) < 8
 
 
@@ -66,7 +68,10 @@ def test_the_day_is_warmer_than_the_night() -> None:
     day = np.full(500, 1_561_042_800_000)  # 2019-06-20 15:00 UTC
     night = np.full(500, 1_560_999_600_000)  # 03:00 UTC the same day
     later = 2_000_000_000_000
-    mean = lambda moments: np.mean([parser.parse(t, later).temperature for t in simulator.batch(moments, later).texts])  # noqa: E731
+
+    def mean(moments: np.ndarray) -> float:
+        return float(np.mean([reading(parser.parse(t, later)).temperature for t in simulator.batch(moments, later).texts]))
+
     assert mean(day) > mean(night) + 4
 
 
@@ -76,12 +81,12 @@ def test_corrections_keep_the_id_and_change_one_thing() -> None:
     parser = ReadingParser(ReadingRules())
     versions: dict[str, list[Reading]] = {}
     for text in batch.texts:
-        reading = parser.parse(text, NOW_MS)
-        versions.setdefault(reading.id, []).append(reading)
+        version = reading(parser.parse(text, NOW_MS))
+        versions.setdefault(version.id, []).append(version)
     corrected = [history for history in versions.values() if len(history) > 1]
     assert corrected
     for history in corrected:
-        for before, after in zip(history, history[1:]):
+        for before, after in pairwise(history):
             changed = [before.temperature != after.temperature, before.event_time_ms != after.event_time_ms,
                        (before.lat, before.lon) != (after.lat, after.lon)]
             assert sum(changed) <= 1 and after.event_time_ms <= NOW_MS
@@ -97,10 +102,12 @@ def test_timestamps_in_another_zone() -> None:
     batch, results = outcomes(simulator, 300, ReadingRules(timezone="Europe/Paris"))
     plain = SensorSimulator(SquareRegions(), seed=1, timezone_name="Europe/Paris").batch(times(1), NOW_MS)
     assert b'"timestamp": "2019-02-19 15:04:59"' in plain.texts[0]
-    assert all(isinstance(result, str) for result, expected in zip(results, batch.expected_reasons) if expected is None)
+    assert all(
+        isinstance(result, str) for result, expected in zip(results, batch.expected_reasons, strict=True) if expected is None
+    )
 
 
-def test_every_official_region_has_a_climate(regions) -> None:  # type: ignore[no-untyped-def]
+def test_every_official_region_has_a_climate(regions) -> None:
     assert set(regions.names) == set(CLIMATES)
 
 

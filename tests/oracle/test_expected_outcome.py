@@ -8,7 +8,7 @@ import pytest
 
 from oracle import ExpectedRow, expected_outcome
 from readings import Reason
-from tests.oracle.messages import BASE, CAEN, CLOCK, MADRID, at, raw, reading
+from tests.support.messages import BASE, CAEN, CLOCK, MADRID, at, raw, reading
 
 HOUR = timedelta(hours=1)
 

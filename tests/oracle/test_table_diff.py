@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import NamedTuple
 
 from oracle import ExpectedOutcome, ExpectedRow, diff_tables
 
-HOUR = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
+HOUR = datetime(2019, 4, 28, 4, tzinfo=UTC)
 
 
 class DriverRow(NamedTuple):
@@ -27,7 +27,7 @@ EXPECTED = ExpectedOutcome(
 
 def driver_rows(*changes: dict) -> list[DriverRow]:
     rows = [DriverRow(row.hour.replace(tzinfo=None), *row[1:]) for row in EXPECTED.rows]
-    return [row._replace(**change) for row, change in zip(rows, changes)] + rows[len(changes):]
+    return [row._replace(**change) for row, change in zip(rows, changes, strict=False)] + rows[len(changes):]
 
 
 def both(rows: list) -> dict[str, list]:
@@ -40,7 +40,7 @@ def test_the_same_rows_give_no_diff() -> None:
 
 def test_aware_hours_in_another_zone_compare_by_instant() -> None:
     paris = timezone(timedelta(hours=2))
-    rows = [row._replace(hour=row.hour.replace(tzinfo=timezone.utc).astimezone(paris)) for row in driver_rows()]
+    rows = [row._replace(hour=row.hour.replace(tzinfo=UTC).astimezone(paris)) for row in driver_rows()]
     assert diff_tables(EXPECTED, both(rows)) == []
 
 
@@ -50,7 +50,11 @@ def test_means_within_the_tolerance_are_equal() -> None:
 
 def test_each_table_reports_missing_and_extra_rows() -> None:
     extra = DriverRow(datetime(2019, 4, 28, 5), "Bretagne", 1.0, 1, None)
-    diff = diff_tables(EXPECTED, {"region_hourly_temperature": driver_rows()[:1], "region_temperature_history": [*driver_rows(), extra]})
+    tables: dict[str, list] = {
+        "region_hourly_temperature": driver_rows()[:1],
+        "region_temperature_history": [*driver_rows(), extra],
+    }
+    diff = diff_tables(EXPECTED, tables)
     assert diff == [
         "region_hourly_temperature: missing (2019-04-28T04:00:00+00:00, Corse): mean 18.0 of 1 readings, 3 h before 17.0",
         "region_temperature_history: extra (2019-04-28T05:00:00+00:00, Bretagne): mean 1.0 of 1 readings, 3 h before None",

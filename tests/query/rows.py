@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from results.rows import ResultRow
 
-HOUR = datetime(1999, 12, 31, 23, tzinfo=timezone.utc)
-UPDATED = datetime(2000, 1, 1, 0, 5, tzinfo=timezone.utc)
+HOUR = datetime(1999, 12, 31, 23, tzinfo=UTC)
+UPDATED = datetime(2000, 1, 1, 0, 5, tzinfo=UTC)
 
 
 def row(region: str, mean: float, readings: int, before: float | None = None, hour: datetime = HOUR) -> ResultRow:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import matplotlib.image
@@ -14,12 +14,12 @@ from tests.query.rows import HOUR, HOUR_ROWS, row
 
 def test_the_scale_spans_the_hours_means() -> None:
     scale = colour_scale([4.0, 20.0, 12.0])
-    assert (scale.vmin, scale.vmax) == (4.0, 20.0)
+    assert scale is not None and (scale.vmin, scale.vmax) == (4.0, 20.0)
 
 
 def test_the_scale_is_at_least_a_degree_wide() -> None:
     scale = colour_scale([12.0])
-    assert (scale.vmin, scale.vmax) == (11.5, 12.5)
+    assert scale is not None and (scale.vmin, scale.vmax) == (11.5, 12.5)
 
 
 def test_no_data_means_no_scale_and_grey() -> None:
@@ -42,7 +42,7 @@ def test_the_map_is_a_png(tmp_path: Path, rows: list) -> None:
 
 
 def test_the_map_goes_to_exactly_its_path_even_for_the_last_hour_of_the_calendar(tmp_path: Path) -> None:
-    last_hour = datetime(9999, 12, 31, 23, tzinfo=timezone.utc)  # its end, 1 h later, is not a datetime
+    last_hour = datetime(9999, 12, 31, 23, tzinfo=UTC)  # its end, 1 h later, is not a datetime
     path = tmp_path / "map.PNG"
     draw_hour_map(last_hour, [], path)
     assert list(tmp_path.iterdir()) == [path] and path.read_bytes().startswith(b"\x89PNG")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import matplotlib.image
 import pytest
@@ -24,9 +24,10 @@ from settings import CassandraSettings, Settings
 
 pytestmark = pytest.mark.services
 
-LAST_HOUR = datetime(1999, 12, 31, 23, tzinfo=timezone.utc)
+LAST_HOUR = datetime(1999, 12, 31, 23, tzinfo=UTC)
 # (hours before LAST_HOUR, region, mean, readings)
-RESULTS = [(3, "Bretagne", 7.25, 4), (2, "Bretagne", 8.0, 1), (0, "Bretagne", 9.5, 2), (0, "Corse", 15.125, 8), (0, "Île-de-France", 6.0, 3)]
+RESULTS = [(3, "Bretagne", 7.25, 4), (2, "Bretagne", 8.0, 1), (0, "Bretagne", 9.5, 2), (0, "Corse", 15.125, 8),
+           (0, "Île-de-France", 6.0, 3)]
 IOT_QUERY = Path(sys.executable).with_name("iot-query")
 
 
@@ -38,10 +39,14 @@ def results_keyspace(stack: Settings, unique_name: str) -> Iterator[CassandraSet
     session = connect(cassandra, keyspace=cassandra.keyspace)
     try:
         by_hour = session.prepare(
-            "INSERT INTO region_hourly_temperature (hour, region, mean_temperature, readings, mean_temperature_3h_before, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO region_hourly_temperature"
+            " (hour, region, mean_temperature, readings, mean_temperature_3h_before, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
         )
         by_region = session.prepare(
-            "INSERT INTO region_temperature_history (region, hour, mean_temperature, readings, mean_temperature_3h_before, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO region_temperature_history"
+            " (region, hour, mean_temperature, readings, mean_temperature_3h_before, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
         )
         means = {(LAST_HOUR - timedelta(hours=back), region): mean for back, region, mean, _ in RESULTS}
         for back, region, mean, readings in RESULTS:
@@ -60,7 +65,8 @@ def iot_query(cassandra: CassandraSettings, *args: str) -> subprocess.CompletedP
     return subprocess.run([str(IOT_QUERY), *args], env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_an_hour_in_process(results_keyspace: CassandraSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_an_hour_in_process(results_keyspace: CassandraSettings, monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("IOT_CASSANDRA_KEYSPACE", results_keyspace.keyspace)
     assert main(["--hour", "1999-12-31 23"]) == 0
     assert capsys.readouterr().out.splitlines()[4:] == [

@@ -9,6 +9,7 @@ any other), and ``oracle.watermark`` replays it: property tests hold all three t
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,33 +20,10 @@ from pyflink.java_gateway import get_gateway
 from jobs.hourly_region_means import event_time_expression
 from oracle.watermark import watermark_time_ms
 from readings import Reading, ReadingParser, Reason, Rejection
-from readings.timestamps import FIRST_MS, LAST_MS, earliest_ms
+from readings.timestamps import LAST_MS, earliest_ms
 from settings import ReadingRules
+from tests.support.reading_strategies import broker_ms, rules, stamps
 from udfs.jvm_functions import with_job_functions
-
-ZONES = ["UTC", "Europe/Paris", "Pacific/Kiritimati", "America/St_Johns"]
-YEARS = ["0000", "0001", "0002", "1899", "1969", "1970", "1999", "2000", "2019", "2026", "2027", "9998", "9999"]
-
-
-@st.composite
-def stamps(draw) -> str:
-    """Texts of the timestamp's shape (ASCII digits, wild values), mostly near the range's edges."""
-    digits = lambda count: st.text("0123456789", min_size=count, max_size=count)  # noqa: E731
-    year = draw(st.one_of(st.sampled_from(YEARS), digits(4)))
-    month, day = draw(st.sampled_from(["01", "12", "02", "13", "00"])), draw(st.sampled_from(["01", "31", "29", "30", "32"]))
-    clock = draw(st.sampled_from(["00:00", "23:59", "24:00", "01:30"])) + draw(st.sampled_from(["", ":00", ":59", ":60"]))
-    fraction = draw(st.sampled_from(["", ".5", ",999", ".9999999"])) if ":" in clock[3:] or len(clock) > 5 else ""
-    offset = draw(st.sampled_from(["", "Z", "+01:00", "-23:59", "+14", "+0530", "-01:00", "+23:59"]))
-    return f"{year}-{month}-{day}{draw(st.sampled_from(['T', ' ']))}{clock}{fraction}{offset}"
-
-
-rules = st.builds(
-    ReadingRules,
-    timezone=st.sampled_from(ZONES),
-    future_margin_seconds=st.sampled_from([0.0, 600.0, 86_400.0 * 366 * 8000]),
-    earliest_year=st.sampled_from([1, 2, 1970, 2000, 9999]),
-)
-broker_ms = st.one_of(st.integers(FIRST_MS - 10**12, LAST_MS + 10**12), st.just(1_795_000_000_000))
 
 
 def message(stamp: str) -> bytes:
@@ -69,25 +47,28 @@ def java_event_ms(event_time, payload: bytes, judged_at_ms: int, rules: ReadingR
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stamp=stamps(), judged_at_ms=broker_ms, reading_rules=rules)
-def test_parser_source_and_oracle_agree_on_every_time(event_time, stamp: str, judged_at_ms: int, reading_rules: ReadingRules) -> None:
+def test_parser_source_and_oracle_agree_on_every_time(event_time, stamp: str, judged_at_ms: int,
+                                                      reading_rules: ReadingRules) -> None:
     payload = message(stamp)
     verdict = ReadingParser(reading_rules).parse(payload, judged_at_ms)
     offered = watermark_time_ms(payload, judged_at_ms, reading_rules)
     assert java_event_ms(event_time, payload, judged_at_ms, reading_rules) == (offered or 0)
-    if type(verdict) is Reading:
+    if isinstance(verdict, Reading):
         assert offered == verdict.event_time_ms - verdict.event_time_ms % 1000
         assert earliest_ms(reading_rules.earliest_year) <= verdict.event_time_ms <= LAST_MS
-        verdict.event_time  # every accepted time is a datetime
+        assert isinstance(verdict.event_time, datetime)  # every accepted time is one
     else:
         assert verdict.reason in (Reason.INVALID_TIMESTAMP, Reason.FUTURE_TIMESTAMP)
         assert offered is None
 
 
 @settings(max_examples=200, deadline=None)
-@given(payload=st.one_of(st.binary(max_size=64), st.binary(max_size=8).map(lambda unit: b'{"timestamp": "' + unit * 1000 + b'"}')),
+@given(payload=st.one_of(st.binary(max_size=64),
+                         st.binary(max_size=8).map(lambda unit: b'{"timestamp": "' + unit * 1000 + b'"}')),
        judged_at_ms=broker_ms)
 def test_the_source_offers_nothing_for_bytes_that_are_no_reading(event_time, payload: bytes, judged_at_ms: int) -> None:
-    assert java_event_ms(event_time, payload, judged_at_ms, ReadingRules()) == (watermark_time_ms(payload, judged_at_ms, ReadingRules()) or 0)
+    offered = watermark_time_ms(payload, judged_at_ms, ReadingRules())
+    assert java_event_ms(event_time, payload, judged_at_ms, ReadingRules()) == (offered or 0)
 
 
 def test_year_one_is_refused_everywhere(event_time) -> None:

@@ -1,4 +1,4 @@
-"""Every kind of the bad-input catalogue (``tests/bad_inputs.py``) through both stages, in process.
+"""Every kind of the bad-input catalogue (``tests/support/bad_inputs.py``) through both stages, in process.
 
 The ingestion is the real API client over loopback HTTP and the poller, into a fake Kafka; the
 job is the parse-and-locate UDF's batch function. Both use the real region index, so points at
@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import pytest
 from pyflink.datastream import StreamExecutionEnvironment
@@ -25,17 +26,27 @@ from ingest.api_client import SensorApiClient
 from ingest.poller import EXIT_OK, Poller, ingest_metrics
 from ingest.producer import ReliableProducer
 from ingest.response import split_array
-from readings import Reason, ReadingParser
+from readings import Reason
 from readings.parser import epoch_ms_of
 from readings.rejected import utc_text
 from results.hours import HOUR_MS
 from settings import IngestSettings, KafkaSettings, ReadingRules
-from tests.bad_inputs import ACCEPTED, JUDGED_AT, RESPONSE_LIMIT_BYTES, BadInput, array, catalogue, kafka_messages, reading
-from tests.ingest.conftest import FakeClock, FakeDeliveryClient, serving
-from tests.job.plain_readings import job_parse
+from tests.support.bad_inputs import (
+    ACCEPTED,
+    JUDGED_AT,
+    RESPONSE_LIMIT_BYTES,
+    BadInput,
+    array,
+    catalogue,
+    kafka_messages,
+    reading,
+)
+from tests.support.fake_clock import FakeClock
+from tests.support.fake_kafka_client import FakeDeliveryClient
+from tests.support.http_server import send_body, serving
+from tests.support.plain_readings import job_parse
 from udfs.jvm_functions import with_job_functions
 from udfs.parse_and_locate import READING
-
 
 CATALOGUE = catalogue()
 KINDS = [pytest.param(entry, id=entry.kind) for entry in CATALOGUE]
@@ -65,15 +76,7 @@ def ingest(bodies: Sequence[bytes], regions: RegionIndex, tmp_path: Path) -> lis
     script = deque(bodies)
 
     def answer(request: BaseHTTPRequestHandler) -> None:
-        body = script.popleft()
-        request.send_response(200)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        try:
-            request.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stops reading a body over its limit
+        send_body(request, script.popleft())
 
     clock = FakeClock()
     clock.wall = JUDGED_AT
@@ -81,7 +84,8 @@ def ingest(bodies: Sequence[bytes], regions: RegionIndex, tmp_path: Path) -> lis
     settings = IngestSettings(spool_dir=str(tmp_path / "spool"), metrics_address="")
     with serving(answer) as url:
         client = SensorApiClient(url, "test-key", max_body_bytes=RESPONSE_LIMIT_BYTES)
-        poller = Poller(client, ReliableProducer(kafka, clock), regions, TOPICS, ReadingRules(), settings, clock, ingest_metrics())
+        poller = Poller(client, ReliableProducer(kafka, clock), regions, TOPICS, ReadingRules(), settings, clock,
+                        ingest_metrics())
         assert poller.run(max_polls=len(bodies)) == EXIT_OK
     return [
         Verdict(ACCEPTED, record.key, None) if record.topic == TOPICS.readings_topic
@@ -111,7 +115,7 @@ def verdicts_of(entry: BadInput, stage: str, regions: RegionIndex, tmp_path: Pat
     if stage == "ingest" and entry.body is not None:
         return ingest([entry.body], regions, tmp_path)
     first, last = good_readings(2)
-    inputs = [first, *[entry.message] * entry.copies, last]
+    inputs = [first, *[entry.one_message] * entry.copies, last]
     verdicts = ingest([array(*inputs)], regions, tmp_path) if stage == "ingest" else job(inputs, regions)
     assert verdicts[0] == (ACCEPTED, b"good-000", None) and verdicts[-1] == (ACCEPTED, b"good-001", None)
     return verdicts[1:-1]
@@ -119,7 +123,7 @@ def verdicts_of(entry: BadInput, stage: str, regions: RegionIndex, tmp_path: Pat
 
 def input_of(entry: BadInput, stage: str) -> bytes:
     """The text a stage rejects: the whole body, or the one message (an element of the array at ingest)."""
-    return entry.body if stage == "ingest" and entry.body is not None else entry.message  # type: ignore[return-value]
+    return entry.whole_body if stage == "ingest" and entry.body is not None else entry.one_message
 
 
 @pytest.mark.parametrize("entry", KINDS)
@@ -172,11 +176,11 @@ def mixed(entries: list[BadInput], goods: list[bytes]) -> tuple[list[bytes], lis
     inputs: list[bytes] = []
     passing: list[bytes] = []
     reasons: list[str] = []
-    for good, entry in zip(goods, entries):
-        inputs += [good, *[entry.message] * entry.copies]  # type: ignore[list-item]
+    for good, entry in zip(goods, entries, strict=False):
+        inputs += [good, *[entry.one_message] * entry.copies]
         passing.append(good)
         if entry.expected == ACCEPTED:
-            passing += [entry.message] * entry.copies  # type: ignore[list-item]
+            passing += [entry.one_message] * entry.copies
         else:
             reasons += [entry.expected] * entry.copies
     inputs.append(goods[len(entries)])
@@ -190,8 +194,8 @@ def test_ingest_publishes_every_good_reading_among_all_bad_kinds(regions: Region
     goods = good_readings(len(elements) + 1 + len(bodies))
     inputs, passing, reasons = mixed(elements, goods)
     script = [array(*inputs)]
-    for entry, good in zip(bodies, goods[len(elements) + 1 :]):  # a bad response, then a good one: the flow goes on
-        script += [entry.body, array(good)]  # type: ignore[list-item]
+    for entry, good in zip(bodies, goods[len(elements) + 1 :], strict=True):  # a bad response, then a good one: the flow goes on
+        script += [entry.whole_body, array(good)]
         passing.append(good)
         reasons.append(entry.expected)
     verdicts = ingest(script, regions, tmp_path)
@@ -205,7 +209,8 @@ def test_the_job_keeps_every_good_reading_among_all_bad_kinds(regions: RegionInd
     inputs, passing, reasons = mixed(entries, good_readings(len(entries) + 1))
     verdicts = job(inputs, regions)
     assert len(verdicts) == len(inputs)
-    assert [verdict.key for verdict in verdicts if verdict.reason == ACCEPTED] == [json.loads(text)["id"].encode() for text in passing]
+    published = [verdict.key for verdict in verdicts if verdict.reason == ACCEPTED]
+    assert published == [json.loads(text)["id"].encode() for text in passing]
     assert [verdict.reason for verdict in verdicts if verdict.reason != ACCEPTED] == reasons
 
 

@@ -9,7 +9,7 @@ Long inputs are drawn as a short unit repeated, so a few hundred examples stay q
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,19 +17,18 @@ from hypothesis import strategies as st
 from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 
-from readings import Reason, ReadingParser, Rejection, rejection_record
+from readings import Reason, Rejection, rejection_record
 from readings.parser import epoch_ms_of
 from readings.rejected import MAX_RECORD_BYTES, utc_text
 from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, utc_text_of_ms
-from settings import ReadingRules
-from tests.readings.test_regions_and_rejected import BoxRegions
+from tests.readings.box_regions import BoxRegions
+from tests.support.plain_readings import job_parse
 from udfs.jvm_functions import with_job_functions
-from tests.job.plain_readings import job_parse
 from udfs.parse_and_locate import REJECTED
 
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RECORD_FIELDS = {"reason", "detail", "stage", "raw", "rejected_at"}
-BIG = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+BIG = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Every character JSON escapes or UTF-8 widens, unpaired surrogates included, often.
 awkward = st.sampled_from(['"', "\\", "\x00", "\x01", "\x1f", "\n", "\u2028", "é", "€", "😀", "\udc80", "\ud800", "a"])
@@ -52,7 +51,7 @@ def record_size(key: bytes | None, value: bytes) -> int:
     return (0 if key is None else len(key)) + len(value)
 
 
-@settings(max_examples=150, **BIG)
+@settings(BIG, max_examples=150)
 @given(
     reason=st.sampled_from(list(Reason)),
     detail=texts,
@@ -97,7 +96,7 @@ def objects(draw) -> bytes:
     return ("{" + ", ".join(pairs) + "}").encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=100, **BIG)
+@settings(BIG, max_examples=100)
 @given(payloads=st.lists(st.one_of(payload_bytes, objects(), st.none()), min_size=1, max_size=4))
 def test_every_record_of_the_jobs_parse_step_fits(payloads: list[bytes | None]) -> None:
     """What ``rejected_sink`` gets: the key and value strings, which the sink writes as UTF-8."""
@@ -134,7 +133,7 @@ java_texts = repeated(st.text(st.one_of(awkward.filter(lambda c: not "\ud800" <=
                               min_size=1, max_size=6), 100_000)
 
 
-@settings(max_examples=40, **BIG)
+@settings(BIG, max_examples=40)
 @given(reading_id=java_texts, event_ms=st.integers(-(2**62), 2**62), watermark_ms=st.integers(-(2**62), 2**62))
 def test_every_late_record_fits(versions, reading_id: str, event_ms: int, watermark_ms: int) -> None:
     key, record = late_record(versions, reading_id, event_ms, watermark_ms)

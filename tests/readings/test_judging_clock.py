@@ -19,10 +19,12 @@ K8S_TOPICS = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "kafka-top
 
 def test_provisioning_stamps_the_readings_topic_by_the_broker() -> None:
     kafka = KafkaSettings(readings_topic="run.readings")
-    assert topic_configs(kafka) == {"run.readings": {"message.timestamp.type": "LogAppendTime"}}
+    assert topic_configs(kafka)["run.readings"] == {"message.timestamp.type": "LogAppendTime"}
 
 
 def test_the_kubernetes_readings_topic_is_stamped_by_the_broker() -> None:
     topics = {doc["metadata"]["name"]: doc["spec"] for doc in yaml.safe_load_all(K8S_TOPICS.read_text())}
     readings = KafkaSettings().readings_topic
-    assert topics[readings]["config"]["message.timestamp.type"] == topic_configs(KafkaSettings())[readings]["message.timestamp.type"]
+    assert (
+        topics[readings]["config"]["message.timestamp.type"] == topic_configs(KafkaSettings())[readings]["message.timestamp.type"]
+    )

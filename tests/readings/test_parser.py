@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from readings import Reading, ReadingParser, Reason, Rejection, parse_reading
 from readings.parser import decode_json
 from settings import ReadingRules
+from tests.support.verdicts import reading, rejection
 
-NOW = datetime(2019, 2, 19, 14, 5, 0, tzinfo=timezone.utc)
+NOW = datetime(2019, 2, 19, 14, 5, 0, tzinfo=UTC)
 NOW_MS = 1550585100000
 RULES = ReadingRules()
-GOOD = {
+GOOD: dict[str, Any] = {
     "id": "1b16b092-e8e8-490b-a9be-0db1580fb164",
     "timestamp": "2019-02-19 14:02:10",
     "lat": 45.6258385,
@@ -29,6 +31,10 @@ def text_with(**changes: object) -> str:
     return json.dumps({name: value for name, value in fields.items() if value is not ...})
 
 
+def rejection_of(raw: bytes | str) -> Rejection:
+    return rejection(parse_reading(raw, NOW, RULES))
+
+
 def reason_of(raw: bytes | str) -> Reason | None:
     outcome = parse_reading(raw, NOW, RULES)
     return outcome.reason if isinstance(outcome, Rejection) else None
@@ -38,7 +44,7 @@ def test_the_briefs_example_is_a_reading() -> None:
     raw = json.dumps(GOOD)
     reading = parse_reading(raw.encode(), NOW, RULES)
     assert reading == Reading(GOOD["id"], 1550584930000, 45.6258385, 0.0629891, 29.4068, raw)
-    assert reading.event_time == datetime(2019, 2, 19, 14, 2, 10, tzinfo=timezone.utc)
+    assert reading.event_time == datetime(2019, 2, 19, 14, 2, 10, tzinfo=UTC)
 
 
 def test_integers_are_numbers_and_unknown_fields_are_ignored() -> None:
@@ -97,7 +103,10 @@ def test_each_broken_input_has_its_reason(raw: bytes | str, reason: Reason) -> N
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_non_finite_numbers_are_out_of_range_not_malformed(literal: str) -> None:
-    assert reason_of(text_with(temperature=0).replace('"temperature": 0', f'"temperature": {literal}')) is Reason.TEMPERATURE_OUT_OF_RANGE
+    assert (
+        reason_of(text_with(temperature=0).replace('"temperature": 0', f'"temperature": {literal}'))
+        is Reason.TEMPERATURE_OUT_OF_RANGE
+    )
     assert reason_of(text_with(lat=0).replace('"lat": 0', f'"lat": {literal}')) is Reason.INVALID_COORDINATES
     assert reason_of(text_with(lon=0).replace('"lon": 0', f'"lon": {literal}')) is Reason.INVALID_COORDINATES
 
@@ -112,13 +121,13 @@ def test_the_future_margin_is_inclusive_and_configurable() -> None:
     assert reason_of(at_margin) is None
     assert reason_of(text_with(timestamp="2019-02-19 14:15:01")) is Reason.FUTURE_TIMESTAMP
     strict = ReadingParser(ReadingRules(future_margin_seconds=0))
-    assert strict.parse(text_with(timestamp="2019-02-19 14:05:01"), NOW_MS).reason is Reason.FUTURE_TIMESTAMP
+    assert rejection(strict.parse(text_with(timestamp="2019-02-19 14:05:01"), NOW_MS)).reason is Reason.FUTURE_TIMESTAMP
 
 
 def test_configured_bounds_apply() -> None:
     parser = ReadingParser(ReadingRules(min_temperature=-40, max_temperature=50, max_id_length=4))
-    assert parser.parse(text_with(id="abcd", temperature=55), NOW_MS).reason is Reason.TEMPERATURE_OUT_OF_RANGE
-    assert parser.parse(text_with(id="abcde"), NOW_MS).reason is Reason.INVALID_ID
+    assert rejection(parser.parse(text_with(id="abcd", temperature=55), NOW_MS)).reason is Reason.TEMPERATURE_OUT_OF_RANGE
+    assert rejection(parser.parse(text_with(id="abcde"), NOW_MS)).reason is Reason.INVALID_ID
     assert isinstance(parser.parse(text_with(id="abcd", temperature=-40), NOW_MS), Reading)
 
 
@@ -142,40 +151,40 @@ def test_rejections_keep_the_raw_text_and_the_id_when_usable() -> None:
     ],
 )
 def test_the_key_of_a_rejection_is_the_id_only_when_it_is_one(raw: bytes | str, expected_id: str | None) -> None:
-    assert parse_reading(raw, NOW, RULES).reading_id == expected_id
+    assert rejection_of(raw).reading_id == expected_id
 
 
 def test_details_say_what_is_wrong() -> None:
-    assert parse_reading(text_with(id=..., lat=...), NOW, RULES).detail == "missing: id, lat"
-    assert parse_reading('{"a": 1, "b": 2, "a": 3, "b": 4}', NOW, RULES).detail == "key named more than once: 'a', 'b'"
-    assert parse_reading(text_with(timestamp=None, lat="1"), NOW, RULES).detail == (
+    assert rejection_of(text_with(id=..., lat=...)).detail == "missing: id, lat"
+    assert rejection_of('{"a": 1, "b": 2, "a": 3, "b": 4}').detail == "key named more than once: 'a', 'b'"
+    assert rejection_of(text_with(timestamp=None, lat="1")).detail == (
         "timestamp is a null, expected a string; lat is a string, expected a number"
     )
-    assert parse_reading("{}", NOW, RULES).detail.startswith("missing: id, timestamp")
-    assert parse_reading("[]", NOW, RULES).detail == "a JSON array where an object belongs"
-    assert parse_reading("{", NOW, RULES).detail.endswith("at line 1 column 2")
-    assert "3600 s ahead" in parse_reading(text_with(timestamp="2019-02-19 15:05:00"), NOW, RULES).detail
+    assert rejection_of("{}").detail.startswith("missing: id, timestamp")
+    assert rejection_of("[]").detail == "a JSON array where an object belongs"
+    assert rejection_of("{").detail.endswith("at line 1 column 2")
+    assert "3600 s ahead" in rejection_of(text_with(timestamp="2019-02-19 15:05:00")).detail
     assert parse_reading(b"\xff", NOW, RULES).raw == "\\xff"
-    assert parse_reading(text_with(id="x" * 200), NOW, RULES).detail == "id has 200 characters, more than 128"
+    assert rejection_of(text_with(id="x" * 200)).detail == "id has 200 characters, more than 128"
 
 
 def test_details_quote_at_most_the_start_of_what_they_are_about() -> None:
     """A detail is one short line whatever the message holds (issue 13: a 3 MB timestamp, a 3 MB key)."""
     huge = "9" * 3_000_000
-    assert parse_reading(text_with(timestamp=huge), NOW, RULES).detail == (
+    assert rejection_of(text_with(timestamp=huge)).detail == (
         f"'{'9' * 64}'... (3,000,000 characters) is not 'YYYY-MM-DD HH:MM:SS' nor ISO-8601 with a time"
     )
     repeated = "".join(f'"{name}": 1, "{name}": 2, ' for name in ["k" * 3_000_000, *"abcdef"])
-    detail = parse_reading("{" + repeated + '"z": 0}', NOW, RULES).detail
+    detail = rejection_of("{" + repeated + '"z": 0}').detail
     assert detail == "key named more than once: 'a', 'b', 'c', 'd', 'e', ... (7 keys)"
-    assert len(parse_reading("{" + repeated[: repeated.index('"a"')] + '"z": 0}', NOW, RULES).detail) < 200
+    assert len(rejection_of("{" + repeated[: repeated.index('"a"')] + '"z": 0}').detail) < 200
 
 
 def test_event_times_before_the_earliest_year_are_invalid() -> None:
     """Issue 13: year 1 passed as valid, then crashed iot-reconcile; the earliest year is configurable."""
-    year_one = parse_reading(text_with(timestamp="0001-01-01T00:00:00+01:00"), NOW, RULES)
+    year_one = rejection_of(text_with(timestamp="0001-01-01T00:00:00+01:00"))
     assert year_one.reason is Reason.INVALID_TIMESTAMP and "outside the years 1 to 9999 in UTC" in year_one.detail
-    before = parse_reading(text_with(timestamp="1999-12-31T23:59:59.999Z"), NOW, RULES)
+    before = rejection_of(text_with(timestamp="1999-12-31T23:59:59.999Z"))
     assert before.reason is Reason.INVALID_TIMESTAMP
     assert before.detail == "'1999-12-31T23:59:59.999Z' is before 2000-01-01T00:00:00Z, the earliest accepted time"
     assert isinstance(parse_reading(text_with(timestamp="2000-01-01T00:00:00Z"), NOW, RULES), Reading)
@@ -194,7 +203,7 @@ def test_the_earliest_year_comes_from_the_environment() -> None:
 
 
 def test_a_non_ascii_id_is_fine() -> None:
-    assert parse_reading(text_with(id="capteur-é"), NOW, RULES).id == "capteur-é"
+    assert reading(parse_reading(text_with(id="capteur-é"), NOW, RULES)).id == "capteur-é"
 
 
 def test_bytes_like_input_is_accepted() -> None:

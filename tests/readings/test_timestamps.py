@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from readings.rejected import utc_text
 from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, InvalidTimestamp, earliest_ms, epoch_ms, utc_text_of_ms, zone_of
 
-UTC = timezone.utc
+UTC = UTC
 PARIS = ZoneInfo("Europe/Paris")
 BASE = 1550584930000  # 2019-02-19 14:02:10 UTC
 

@@ -9,7 +9,7 @@ from typing import Any
 from oracle import SentMessage
 from results.rows import ResultRow
 from results.tables import RESULT_TABLES
-from tests.oracle.messages import BASE
+from tests.support.messages import BASE
 
 HOUR = timedelta(hours=1)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from reconcile import HourAccount, Reconciliation, RejectionAccount, reconcile
 from results.tables import RESULT_TABLES
-from tests.oracle.messages import BASE, CAEN, MADRID, raw, reading
 from tests.reconcile.records import HOUR, both_tables, late_record, rejected_record, row
+from tests.support.messages import BASE, CAEN, MADRID, raw, reading
 
 # Two readings of Bretagne, a duplicate, a correction of the temperature.
 MESSAGES = [reading("a", 10, 12.0), reading("b", 20, 14.0), reading("a", 10, 12.0), reading("b", 20, 15.0)]

@@ -22,8 +22,8 @@ from reconcile.sources import unshowable_problems
 from results.reads import split_hours
 from results.tables import RESULT_TABLES
 from settings import ReadingRules, Settings
-from tests.oracle.messages import BASE, RENNES, ms
 from tests.reconcile.records import both_tables, late_record, row
+from tests.support.messages import BASE, RENNES, ms
 
 RUN = {"readings_topic": "r", "rejected_topic": "j", "late_topic": "l", "keyspace": "k"}
 STAMPS = ["0001-01-01T00:00:00+01:00", "0000-12-31 23:00:00", "9999-12-31T23:00:00-01:00", "9999-12-31 23:59:59",

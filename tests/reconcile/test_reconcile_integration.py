@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from results.session import connect
 from settings import Settings
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.e2e.dataset import build
+from tests.support.dataset import build
 
 pytestmark = pytest.mark.services
 
@@ -43,7 +43,7 @@ def delete_row(run: PipelineRun, hour: datetime, region: str) -> None:
 
 
 def test_a_run_balances_until_a_row_goes_missing(run: PipelineRun, capsys: pytest.CaptureFixture) -> None:
-    data = build(datetime.now(timezone.utc))
+    data = build(datetime.now(UTC))
     run.submit()
     sent = run.produce(data.phase_a)
     expected = expected_outcome(sent)
@@ -80,7 +80,8 @@ def test_an_unreachable_cassandra_exits_2(
     monkeypatch.setenv("IOT_CASSANDRA_PORT", "1")
     assert main([]) == 2
     cassandra = run.settings.cassandra
-    assert capsys.readouterr().err.startswith(f"iot-reconcile: cannot read keyspace {cassandra.keyspace} from Cassandra at {cassandra.host}:1: ")
+    told = f"iot-reconcile: cannot read keyspace {cassandra.keyspace} from Cassandra at {cassandra.host}:1: "
+    assert capsys.readouterr().err.startswith(told)
 
 
 def test_topics_that_cannot_be_read_are_named(

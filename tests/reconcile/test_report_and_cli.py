@@ -7,13 +7,12 @@ import json
 import pytest
 from kafka.errors import KafkaTimeoutError
 
-from reconcile import Reconciliation, reconcile
-from reconcile import cli, sources
+from reconcile import Reconciliation, cli, reconcile, sources
 from reconcile.report import report_json, report_text
 from reconcile.sources import Unreadable, json_object, read_run
 from settings import Settings
-from tests.oracle.messages import BASE, raw, reading
 from tests.reconcile.records import HOUR, both_tables, rejected_record, row
+from tests.support.messages import BASE, raw, reading
 
 RUN = {"readings_topic": "r", "rejected_topic": "rj", "late_topic": "l", "keyspace": "ks"}
 MESSAGES = [reading("a", 10, 12.0), reading("b", 20, 14.0), reading("a", 10, 12.0), reading("c", 70, 9.0), raw(b"{")]
@@ -38,14 +37,18 @@ def test_the_text_shows_each_hour_the_rejected_and_the_total() -> None:
     assert "invalid_type                 0            0               1" in text
     assert "Rejected topic: 1 records of stage job, 1 of stage ingest (never in r)." in text
     assert "Problems:" not in text
-    assert text.endswith("balanced: 5 messages = 1 rejected + 1 superseded + 0 late + 3 winners, and both tables count the 3 winners")
+    assert text.endswith(
+        "balanced: 5 messages = 1 rejected + 1 superseded + 0 late + 3 winners, and both tables count the 3 winners")
 
 
 def test_the_text_of_an_unbalanced_run_lists_the_hours_and_problems() -> None:
     text = report_text(unbalanced(), RUN)
     assert text.splitlines()[5].split() == ["2019-04-28", "05:00", "1", "-", "0", "0", "1", "0", "0", "NO"]
     assert "  2019-04-28 05:00  Bretagne: 1 winners, region_hourly_temperature 0, region_temperature_history 0" in text
-    assert "  no hour           malformed_json: 1 messages of the readings topic rejected, 0 job records in the rejected topic" in text
+    assert (
+        "  no hour           malformed_json: 1 messages of the readings topic rejected, 0 job records in the rejected topic"
+        in text
+    )
     assert text.endswith("NOT balanced: unbalanced hours: 2019-04-28 05:00; problems outside any hour: 1")
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from readings.timestamps import FIRST_MS
 from results.hours import HOUR_MS, as_utc, hour_of, hour_text
 
-H4 = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
+H4 = datetime(2019, 4, 28, 4, tzinfo=UTC)
 H4_MS = 1_556_424_000_000
 
 
@@ -15,11 +15,11 @@ def test_an_epoch_ms_belongs_to_the_hour_that_starts_at_or_before_it() -> None:
     assert hour_of(H4_MS) == H4
     assert hour_of(H4_MS + HOUR_MS - 1) == H4
     assert hour_of(H4_MS + HOUR_MS) == H4 + timedelta(hours=1)
-    assert hour_of(-1) == datetime(1969, 12, 31, 23, tzinfo=timezone.utc)
+    assert hour_of(-1) == datetime(1969, 12, 31, 23, tzinfo=UTC)
 
 
 def test_the_first_hour_python_holds_is_exact() -> None:
-    assert hour_of(FIRST_MS) == datetime.min.replace(tzinfo=timezone.utc)
+    assert hour_of(FIRST_MS) == datetime.min.replace(tzinfo=UTC)
 
 
 def test_an_hour_is_shown_in_utc_whatever_its_zone() -> None:

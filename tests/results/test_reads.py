@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from results.rows import ResultRow, result_row
 from results.tables import RESULT_TABLES
 
 NAIVE_HOUR = datetime(1999, 12, 31, 23)
-HOUR = NAIVE_HOUR.replace(tzinfo=timezone.utc)
+HOUR = NAIVE_HOUR.replace(tzinfo=UTC)
 
 
 class Done:
@@ -67,7 +67,7 @@ def test_history_binds_the_region_and_the_limit() -> None:
 def test_the_latest_hour_is_the_newest_row_of_any_region() -> None:
     newer = datetime(2000, 1, 1, 3)
     session = FakeSession({("Corse", 1): [driver_row("Corse")], ("Mayotte", 1): [driver_row("Mayotte", newer)]})
-    assert ResultTables(session, "iot").latest_hour() == newer.replace(tzinfo=timezone.utc)
+    assert ResultTables(session, "iot").latest_hour() == newer.replace(tzinfo=UTC)
     assert len(session.executed) == 18
 
 

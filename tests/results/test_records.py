@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from results.records import decode_record, record_key, record_value
 from results.rows import ResultRow
 
-HOUR = datetime(2026, 12, 5, 13, tzinfo=timezone.utc)
-ROW = ResultRow(HOUR, "Provence-Alpes-Côte d'Azur", 9.53, 120, None, datetime(2026, 12, 5, 13, 5, 1, 123000, tzinfo=timezone.utc))
+HOUR = datetime(2026, 12, 5, 13, tzinfo=UTC)
+ROW = ResultRow(HOUR, "Provence-Alpes-Côte d'Azur", 9.53, 120, None, datetime(2026, 12, 5, 13, 5, 1, 123000, tzinfo=UTC))
 
 
 def test_a_row_round_trips_through_its_record() -> None:

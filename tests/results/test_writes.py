@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from cassandra.query import BatchType
@@ -10,7 +10,7 @@ from cassandra.query import BatchType
 from results.tables import COLUMNS, RESULT_TABLES
 from results.writes import HourlyMeansTables
 
-HOUR = datetime(2019, 4, 28, 4, tzinfo=timezone.utc)
+HOUR = datetime(2019, 4, 28, 4, tzinfo=UTC)
 
 
 class FakeBatch:
@@ -48,7 +48,7 @@ def test_an_upsert_writes_every_column_of_both_tables_in_one_logged_batch(sessio
     assert [statement.split()[2] for statement, _ in batch.added] == [f"iot.{table}" for table in RESULT_TABLES]
     for statement, values in batch.added:
         assert statement.endswith(f"({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)")
-        assert values[:5] == (HOUR, "Bretagne", 12.5, 4, None) and values[5].tzinfo is timezone.utc
+        assert values[:5] == (HOUR, "Bretagne", 12.5, 4, None) and values[5].tzinfo is UTC
 
 
 def test_a_delete_removes_the_key_from_both_tables(session: RecordingSession) -> None:

@@ -37,7 +37,7 @@ public class PlainReading extends TableFunction<Row> {
     private transient String zoneName;
     private transient ZoneId zone;
 
-    /** Emits exactly one row per message (all null when it is not plainly a reading), so none is dropped. */
+    /** Emits exactly one row per message: its reading, or all nulls when it is not plainly one, so none is dropped. */
     public void eval(
             byte[] payload,
             @DataTypeHint("TIMESTAMP_LTZ(3)") Instant kafkaTimestamp,
@@ -47,27 +47,14 @@ public class PlainReading extends TableFunction<Row> {
             int maxIdLength,
             double minTemperature,
             double maxTemperature) {
-        Row reading = reading(payload, kafkaTimestamp, zoneName, futureMarginMs, earliestMs, maxIdLength,
-                minTemperature, maxTemperature);
-        collect(reading == null ? NOT_PLAIN : reading);
-    }
-
-    /** The reading {@code payload} plainly holds, or null. */
-    Row reading(
-            byte[] payload,
-            Instant kafkaTimestamp,
-            String zoneName,
-            long futureMarginMs,
-            long earliestMs,
-            int maxIdLength,
-            double minTemperature,
-            double maxTemperature) {
         if (payload == null || kafkaTimestamp == null) {
-            return null;
+            collect(NOT_PLAIN);
+            return;
         }
         FlatObjectScan.FlatObject members = FlatObjectScan.members(payload);
         if (members == null || members.hasRepeatedKey()) {
-            return null;
+            collect(NOT_PLAIN);
+            return;
         }
         String id = string(members, ID);
         String stamp = string(members, TIMESTAMP);
@@ -76,17 +63,20 @@ public class PlainReading extends TableFunction<Row> {
         Double temperature = number(members, TEMPERATURE);
         if (id == null || stamp == null || lat == null || lon == null || temperature == null
                 || id.isBlank() || id.length() > maxIdLength) {
-            return null;
+            collect(NOT_PLAIN);
+            return;
         }
         Long eventMs = ReadingEventTime.epochMs(stamp, zoneOf(zoneName));
         if (eventMs == null || eventMs < earliestMs || eventMs - kafkaTimestamp.toEpochMilli() > futureMarginMs) {
-            return null;
+            collect(NOT_PLAIN);
+            return;
         }
         if (!(-90.0 <= lat && lat <= 90.0 && -180.0 <= lon && lon <= 180.0
                 && minTemperature <= temperature && temperature <= maxTemperature)) {
-            return null;
+            collect(NOT_PLAIN);
+            return;
         }
-        return Row.of(id, eventMs, lat, lon, temperature);
+        collect(Row.of(id, eventMs, lat, lon, temperature));
     }
 
     private ZoneId zoneOf(String name) {

@@ -1,0 +1,65 @@
+"""The job's two parsers in one call, as the job chains them: the JVM's ``PlainReading``, then the
+parse-and-locate UDF's batch function on what it left (tests of the catalogue and the records)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+import numpy as np
+from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
+
+from readings import ReadingParser
+from readings.timestamps import earliest_ms
+from settings import ReadingRules
+from udfs.jvm_functions import with_job_functions
+from udfs.parse_and_locate import READING, ParsedBatch, parse_and_locate_batch
+
+
+class PlainReading(NamedTuple):
+    id: str
+    event_ms: int
+    lat: float
+    lon: float
+    temperature: float
+
+
+def jvm_plain_reading(payload: bytes | None, judged_at_ms: int, rules: ReadingRules) -> PlainReading | None:
+    """What ``PlainReading`` (jvm/job-functions) makes of one message: its reading, or None (its
+    row of nulls), collected from the table function as the job's planner does."""
+    with_job_functions(StreamExecutionEnvironment.get_execution_environment())
+    jvm = get_gateway().jvm
+    function, rows = jvm.fr.iot.temperature.events.PlainReading(), jvm.java.util.ArrayList()
+    function.setCollector(jvm.org.apache.flink.api.common.functions.util.ListCollector(rows))
+    function.eval(
+        payload, jvm.java.time.Instant.ofEpochMilli(judged_at_ms), rules.timezone,
+        round(rules.future_margin_seconds * 1000), earliest_ms(rules.earliest_year), rules.max_id_length,
+        float(rules.min_temperature), float(rules.max_temperature),
+    )  # fmt: skip
+    [row] = rows
+    return None if row.getField(0) is None else PlainReading(*(row.getField(i) for i in range(5)))
+
+
+class JobParse(NamedTuple):
+    """The parse step's output per message: the UDF's columns, with each reading's fields filled
+    from whichever parser read it (the job's ``COALESCE``)."""
+
+    batch: ParsedBatch
+    rows: list[dict]
+
+
+def job_parse(
+    payloads: Sequence[bytes | None], judged_at_ms: Sequence[int], regions, now: datetime, rules: ReadingRules = ReadingRules()
+) -> JobParse:
+    plain = [jvm_plain_reading(payload, judged, rules) for payload, judged in zip(payloads, judged_at_ms, strict=True)]
+    lat = np.array([np.nan if reading is None else reading.lat for reading in plain])
+    lon = np.array([np.nan if reading is None else reading.lon for reading in plain])
+    batch = parse_and_locate_batch(list(payloads), list(judged_at_ms), ReadingParser(rules), regions, now, lat, lon)
+    rows = batch.frame().to_dict("records")
+    for row, reading in zip(rows, plain, strict=True):
+        if row["kind"] == READING and reading is not None:
+            for name, value in reading._asdict().items():
+                row[name] = value if row[name] is None else row[name]
+    return JobParse(batch, rows)
