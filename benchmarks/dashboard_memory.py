@@ -18,15 +18,14 @@ import json
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import uvicorn
 
 from dashboard.app import create_app
+from dashboard.feed import Deliver, Record
 from geo import REGION_NAMES
 from settings import DashboardSettings, Settings
-
-Record = tuple[bytes | None, bytes | None]
 
 
 class ReplayFeed:
@@ -34,10 +33,10 @@ class ReplayFeed:
 
     def __init__(self, records: list[Record]) -> None:
         self.records = records
-        self.deliver = None
+        self.deliver: Deliver = lambda batch: None  # until started
         self.replayed = threading.Event()
 
-    def start(self, deliver) -> None:  # type: ignore[no-untyped-def]
+    def start(self, deliver: Deliver) -> None:
         self.deliver = deliver
 
         def replay() -> None:
@@ -60,7 +59,7 @@ class NoHistory:
 
 
 def records(first: datetime, hours: int, mean: float) -> list[Record]:
-    rows = []
+    rows: list[Record] = []
     for step in range(hours):
         hour = (first + timedelta(hours=step)).strftime("%Y-%m-%dT%H:%M:%SZ")
         for region in REGION_NAMES:
@@ -73,7 +72,7 @@ def records(first: datetime, hours: int, mean: float) -> list[Record]:
 def changes(newest: datetime, first: int, count: int) -> list[Record]:
     """``count`` new means for rows of the kept hours, each one a change (made as sent: the
     benchmark's own input must not weigh in the resident memory)."""
-    rows = []
+    rows: list[Record] = []
     for number in range(first, first + count):
         hour = (newest - timedelta(hours=number % 24)).strftime("%Y-%m-%dT%H:%M:%SZ")
         region = REGION_NAMES[number % len(REGION_NAMES)]
@@ -111,7 +110,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=20_000)
     args = parser.parse_args()
     bounds = DashboardSettings(max_clients=args.pages)
-    newest = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    newest = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     first = newest - timedelta(hours=24 * args.days - 1)
     feed = ReplayFeed(records(first, 24 * args.days, 5.0))
     listening = socket.create_server(("127.0.0.1", 0))

@@ -16,7 +16,7 @@ import logging
 import socket
 from dataclasses import replace
 
-from settings import DashboardSettings, Settings, configure_logging
+from settings import DashboardSettings, configure_logging
 from settings.command_line import (
     OneLineParser,
     UsageError,
@@ -38,7 +38,8 @@ def dashboard_settings(argv: list[str] | None, defaults: DashboardSettings) -> D
     """The IOT_DASHBOARD_* settings with the flags given applied over them."""
     parser = OneLineParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", type=host, default=defaults.host, help="address to listen on (default %(default)s)")
-    parser.add_argument("--port", type=whole_number(0, 65535), default=defaults.port, help="0: any free port (default %(default)s)")
+    parser.add_argument("--port", type=whole_number(0, 65535), default=defaults.port,
+                        help="0: any free port (default %(default)s)")
     parser.add_argument("--max-clients", type=whole_number(1, 100_000), default=defaults.max_clients,
                         help="live pages at once; more are answered 503 (default %(default)s)")
     parser.add_argument("--client-queue-events", type=whole_number(1, 1_000_000), default=defaults.client_queue_events,

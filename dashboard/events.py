@@ -7,8 +7,9 @@ value) and ``removal`` (a row deleted). Times are ISO-8601 UTC with ``Z``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from dashboard.records import Change, Removal
 from results.hours import as_utc

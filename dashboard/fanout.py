@@ -8,6 +8,7 @@ its response ends, and the browser reconnects and starts again from a fresh snap
 from __future__ import annotations
 
 import asyncio
+
 CLOSED = None  # what a dropped subscription yields last
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from dashboard.events import change_event, snapshot_event
 from dashboard.fanout import Broadcaster, Subscription

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from geo import REGION_NAMES
@@ -93,7 +93,7 @@ def _moment(text: Any, what: str) -> datetime:
     if moment.tzinfo is None:
         raise BadRecord(f"{what} {text[:40]!r} has no offset (the topic's times are UTC, with Z)")
     try:
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     except OverflowError:
         raise BadRecord(f"{what} {text[:40]!r} is outside the years 1 to 9999 in UTC") from None
 

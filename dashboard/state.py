@@ -9,8 +9,8 @@ future would otherwise push every real hour out).
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from dashboard.records import Change, Removal
 from results.rows import ResultRow
@@ -22,7 +22,7 @@ FUTURE_HOURS = ONE_HOUR
 
 
 def wall_clock() -> datetime:
-    return datetime.fromtimestamp(time.time(), timezone.utc)
+    return datetime.fromtimestamp(time.time(), UTC)
 
 
 class CurrentResults:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dashboard.feed import Deliver
 from dashboard.history import HistoryUnavailable
 from results.rows import ResultRow
 
-HOUR = datetime(2026, 12, 5, 13, tzinfo=timezone.utc)
+HOUR = datetime(2026, 12, 5, 13, tzinfo=UTC)
 
 
 def hour_text(hour: datetime) -> str:
@@ -19,7 +19,7 @@ def hour_text(hour: datetime) -> str:
 
 
 def record_key(hour: datetime, region: str) -> bytes:
-    return f"{hour_text(hour)}/{region}".encode("utf-8")
+    return f"{hour_text(hour)}/{region}".encode()
 
 
 def record_value(hour: datetime, region: str, mean: Any = 9.53, readings: Any = 120, before: Any = 8.1,

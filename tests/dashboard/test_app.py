@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -36,7 +37,7 @@ def client(feed: FakeFeed) -> Iterator[TestClient]:
         yield client
 
 
-def events(lines: Iterator[str]) -> Iterator[tuple[str, object]]:
+def events(lines: Iterator[str]) -> Iterator[tuple[str | None, Any]]:
     """(name, data) of each event of a stream, ("keepalive", None) for each comment."""
     name = None
     for line in lines:
@@ -48,7 +49,7 @@ def events(lines: Iterator[str]) -> Iterator[tuple[str, object]]:
             yield name, json.loads(line.removeprefix("data: "))
 
 
-def next_event(stream: Iterator[tuple[str, object]], wanted: str) -> object:
+def next_event(stream: Iterator[tuple[str | None, Any]], wanted: str) -> Any:
     for name, data in stream:
         if name == wanted:
             return data

@@ -13,18 +13,27 @@ import shutil
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import pytest
 import uvicorn
+from selenium.webdriver import Chrome
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
 from starlette.applications import Starlette
 
 from dashboard.app import create_app
 from geo import REGION_NAMES
-from settings import Settings
 from results.rows import ResultRow
+from settings import Settings
 from tests.dashboard.fakes import FakeFeed, FakeHistory, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -34,7 +43,7 @@ PUSH_SECONDS = 2.0  # the issue's bound: a change shows within 2 s
 
 
 def current_hour() -> datetime:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.replace(minute=0, second=0, microsecond=0)
 
 
@@ -54,12 +63,12 @@ class ServedApp:
 
     def __init__(self, app: Starlette) -> None:
         self.socket = socket.create_server(("127.0.0.1", 0))
-        self.url = "http://127.0.0.1:%d/" % self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/"
         config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
-    def __enter__(self) -> "ServedApp":
+    def __enter__(self) -> ServedApp:
         self.thread.start()
         deadline = time.monotonic() + 30
         while not self.server.started:
@@ -90,11 +99,7 @@ def served() -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
+def browser() -> Iterator[Chrome]:
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
         pytest.fail("headless Chromium is missing: scripts/bootstrap.sh installs Debian's chromium and chromium-driver")
@@ -103,22 +108,16 @@ def browser() -> Iterator[object]:
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      "--window-size=1500,1060", "--lang=en"):  # fmt: skip
         options.add_argument(argument)
-    chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)  # the system's: no download
+    chrome = Chrome(service=Service(executable_path=driver), options=options)  # the system's: no download
     yield chrome
     chrome.quit()
 
 
-def mean_cell(browser, region: str):  # type: ignore[no-untyped-def]
-    from selenium.webdriver.common.by import By
-
+def mean_cell(browser: WebDriver, region: str) -> WebElement:
     return browser.find_element(By.CSS_SELECTOR, f'#results tbody tr[data-region="{region}"] td.mean')
 
 
-def test_the_page_shows_a_new_mean_within_2_s_and_a_region_s_last_24_hours(served: Served, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
+def test_a_new_mean_shows_within_2_s_and_a_click_draws_24_hours(served: Served, browser: Chrome, tmp_path: Path) -> None:
     browser.get(served.url)
     wait = WebDriverWait(browser, 15, poll_frequency=0.05)
     wait.until(lambda page: len(page.find_elements(By.CSS_SELECTOR, "#results tbody tr")) == len(REGION_NAMES))
@@ -143,8 +142,9 @@ def test_the_page_shows_a_new_mean_within_2_s_and_a_region_s_last_24_hours(serve
     assert "Bretagne" in browser.find_element(By.ID, "chart-title").text
     wait.until(lambda page: len(page.find_elements(By.CSS_SELECTOR, "#chart circle.point")) == 24)
     newest = browser.find_elements(By.CSS_SELECTOR, "#chart circle.point")[-1]
-    assert "6.37" in newest.find_element(By.TAG_NAME, "title").get_attribute("textContent")  # the live hour
-    assert "selected" in browser.find_element(By.CSS_SELECTOR, '#map path[data-region="Bretagne"]').get_attribute("class")
+    assert "6.37" in (newest.find_element(By.TAG_NAME, "title").get_attribute("textContent") or "")  # the live hour
+    shape = browser.find_element(By.CSS_SELECTOR, '#map path[data-region="Bretagne"]')
+    assert "selected" in (shape.get_attribute("class") or "")
 
     # A click on a table row does the same for its region.
     browser.find_element(By.CSS_SELECTOR, '#results tbody tr[data-region="Corse"]').click()
@@ -161,7 +161,7 @@ def test_the_page_shows_a_new_mean_within_2_s_and_a_region_s_last_24_hours(serve
     print(f"new mean shown {shown_after * 1000:.0f} ms after the record")
 
 
-def test_the_page_loads_nothing_from_elsewhere(served: Served, browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_loads_nothing_from_elsewhere(served: Served, browser: Chrome) -> None:
     browser.get(served.url)
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert resources and all(name.startswith(served.url) for name in resources)

@@ -49,7 +49,8 @@ def test_a_wrong_command_line_or_variable_is_one_line_and_status_2(argv: list[st
 def test_a_taken_port_is_one_line_and_status_2() -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = str(taken.getsockname()[1])
-        done = subprocess.run([*COMMAND, "--port", port], env={**os.environ, **NO_KAFKA}, capture_output=True, text=True, timeout=60)
+        done = subprocess.run([*COMMAND, "--port", port], env={**os.environ, **NO_KAFKA},
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.startswith(f"iot-dashboard: cannot listen on 127.0.0.1:{port}: ") and done.stderr.count("\n") == 1
 

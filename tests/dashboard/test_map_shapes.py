@@ -20,7 +20,8 @@ def collection() -> dict:
 
 def corners(bounds: tuple[float, ...], fitted: dict) -> list[tuple[float, float]]:
     min_lon, min_lat, max_lon, max_lat = bounds
-    return [(fitted["a"] * lon + fitted["b"], fitted["c"] * lat + fitted["d"]) for lon in (min_lon, max_lon) for lat in (min_lat, max_lat)]
+    return [(fitted["a"] * lon + fitted["b"], fitted["c"] * lat + fitted["d"])
+            for lon in (min_lon, max_lon) for lat in (min_lat, max_lat)]  # fmt: skip
 
 
 def test_a_frame_fits_the_bounds_in_its_box_centred_with_the_latitude_aspect() -> None:

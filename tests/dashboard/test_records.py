@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from tests.dashboard.fakes import HOUR, record_key, record_value
 def test_a_row_is_decoded_with_aware_utc_times() -> None:
     change = decode_record(record_key(HOUR, "Bretagne"), record_value(HOUR, "Bretagne", 9.53, 120, 8.1))
     assert change == ResultRow(HOUR, "Bretagne", 9.53, 120, 8.1,
-                               datetime(2026, 12, 5, 13, 5, 1, 123000, tzinfo=timezone.utc))  # fmt: skip
+                               datetime(2026, 12, 5, 13, 5, 1, 123000, tzinfo=UTC))  # fmt: skip
 
 
 def test_no_mean_three_hours_before_is_none() -> None:
@@ -74,7 +74,7 @@ def test_the_same_hour_with_another_offset_is_the_same_key() -> None:
     [
         ResultRow(HOUR, "Île-de-France", -3.25, 1, None, None),
         ResultRow(HOUR, "Provence-Alpes-Côte d'Azur", 21.0, 4_000_000, 19.5,
-                  datetime(2026, 12, 5, 13, 59, 59, 999000, tzinfo=timezone.utc)),  # fmt: skip
+                  datetime(2026, 12, 5, 13, 59, 59, 999000, tzinfo=UTC)),  # fmt: skip
     ],
 )
 def test_what_the_job_writes_is_what_the_dashboard_reads(row: ResultRow) -> None:

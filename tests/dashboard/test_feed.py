@@ -1,23 +1,18 @@
-"""The real feed and history with fakes of their clients: what they ask Kafka and Cassandra, and
-how they live through an outage."""
+"""The Kafka feed with a fake consumer: what it asks Kafka, and how it lives through an outage."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import pytest
-from cassandra.cluster import NoHostAvailable
 from kafka.errors import KafkaConnectionError
 
 from dashboard import feed as feed_module
 from dashboard.feed import KafkaResultsFeed, Record
-from dashboard.history import CassandraHistory, HistoryUnavailable
-from settings import CassandraSettings, KafkaSettings
-from tests.dashboard.fakes import HOUR
+from settings import KafkaSettings
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -111,49 +106,6 @@ def test_kafka_down_or_the_topic_missing_is_waited_out_then_read(monkeypatch: py
     messages = [record.getMessage() for record in caplog.records]
     assert any("failed (KafkaConnectionError" in message for message in messages), messages
     assert any("does not exist" in message for message in messages), messages
-
-
-class FakeSession:
-    """Answers the history query with the rows given; counts its shutdowns."""
-
-    def __init__(self, rows: list[tuple]) -> None:
-        self.rows = rows
-        self.asked: list[tuple] = []
-        self.cluster = self
-        self.shut = 0
-
-    def prepare(self, text: str) -> str:
-        return text
-
-    def execute(self, statement: str, values: tuple) -> list[tuple]:
-        self.asked.append(values)
-        return self.rows[: values[1]]
-
-    def shutdown(self) -> None:
-        self.shut += 1
-
-
-def test_the_history_opens_cassandra_at_the_first_question_and_again_after_a_failure() -> None:
-    naive = HOUR.replace(tzinfo=None)  # the driver's timestamps
-    session = FakeSession([(naive - timedelta(hours=k), "Corse", 14.0 - k, 3, None, naive) for k in range(30)])
-    opened: list[CassandraSettings] = []
-
-    def open_session(settings: CassandraSettings) -> Any:
-        opened.append(settings)
-        if len(opened) == 1:
-            raise NoHostAvailable("down", {})
-        return session
-
-    history = CassandraHistory(CassandraSettings(keyspace="elsewhere"), open_session)
-    with pytest.raises(HistoryUnavailable, match="NoHostAvailable"):
-        history.last_hours("Corse", 24)
-    rows = history.last_hours("Corse", 24)
-    assert len(opened) == 2 and session.asked == [("Corse", 24)]
-    assert len(rows) == 24 and rows[0].hour == HOUR and isinstance(rows[0].hour, datetime)
-    history.last_hours("Corse", 24)
-    assert len(opened) == 2  # the session is kept
-    history.close()
-    assert session.shut == 1
 
 
 @pytest.mark.parametrize(("read_committed", "isolation"), [(False, "read_uncommitted"), (True, "read_committed")])
