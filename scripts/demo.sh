@@ -5,8 +5,9 @@
 #   3. six hours of past readings replayed by the load generator, so hours and their
 #      "three hours before" column fill at once;
 #   4. the mock sensor API and the poller (iot-ingest) feeding live readings for a minute;
-#   5. the brief's results table for the latest hour, and its map as a PNG.
-# Services and the job keep running afterwards: `make down` stops everything.
+#   5. the brief's results table for the latest hour, and its map as a PNG;
+#   6. the live page of France (iot-dashboard), pushed from the results topic.
+# Services, the job and the live page keep running afterwards: `make down` stops everything.
 # Set IOT_SENSOR_API_URL and IOT_SENSOR_API_KEY to poll a real API instead of the mock.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,6 +54,20 @@ if [[ -z "${IOT_SENSOR_API_URL:-}" ]]; then
   sleep 2
 fi
 
+DASHBOARD_PORT="${IOT_DASHBOARD_PORT:-8050}"
+dashboard_pid_file="$DEMO_DIR/dashboard.pid"
+if [[ -f "$dashboard_pid_file" ]] && kill -0 "$(cat "$dashboard_pid_file")" 2>/dev/null; then
+  say "The live page (iot-dashboard) is already running"
+else
+  say "Starting the live page (iot-dashboard), log in $DEMO_DIR/dashboard.log"
+  iot-dashboard --port "$DASHBOARD_PORT" >"$DEMO_DIR/dashboard.log" 2>&1 &
+  echo $! >"$dashboard_pid_file"
+  for _ in $(seq 50); do
+    curl -fsS "http://127.0.0.1:$DASHBOARD_PORT/status" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+fi
+
 say "Polling the sensor API $POLLS times (iot-ingest)"
 iot-ingest --interval 5 --polls "$POLLS" --metrics-address ""
 
@@ -69,6 +84,7 @@ iot-query --hour "$earlier"
 
 cat <<MSG
 
+The live page (updates as results change): http://127.0.0.1:$DASHBOARD_PORT/
 The map of the current hour:   $DEMO_DIR/map.png
 The Flink dashboard (job $job_id): http://127.0.0.1:8081/#/job/running/$job_id/overview
 Query again:                   .venv/bin/iot-query --hour '$hour'   (or cqlsh, see docs/query.md)

@@ -270,7 +270,8 @@ command="${1:-}"; shift || true
 case "$command" in
   up) each up "$@" ;;
   down)
-    if (($#)); then each down "$@"; else each down flink cassandra kafka; fi ;;
+    # The whole stack: the live page `make demo` started goes too (it reads Kafka and Cassandra).
+    if (($#)); then each down "$@"; else stop_pidfile iot-dashboard "$VAR_DIR/demo/dashboard.pid"; each down flink cassandra kafka; fi ;;
   restart) (($#)) || die "restart needs a service"; each down "$@"; each up "$@" ;;
   status) status ;;
   _watch-taskmanager) watch_taskmanager ;;
