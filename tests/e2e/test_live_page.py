@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from selenium.webdriver import Chrome
+from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.app import create_app
@@ -30,6 +31,11 @@ RENNES = (48.11, -1.68)  # in Bretagne
 def reading(reading_id: str, moment: datetime, temperature: float) -> bytes:
     return json.dumps({"id": reading_id, "timestamp": f"{moment:%Y-%m-%d %H:%M:%S}", "lat": RENNES[0],
                        "lon": RENNES[1], "temperature": temperature, "country": "France"}).encode()
+
+
+def shows(mean: str) -> Callable[[WebDriver], bool]:
+    """Whether the page's Bretagne row shows ``mean``."""
+    return lambda page: mean_cell(page, "Bretagne").text == mean
 
 
 @pytest.fixture
@@ -52,7 +58,7 @@ def test_a_reading_shows_on_the_page_within_2_s(run: PipelineRun, page: Chrome) 
         expected = f"{sum(temperatures) / len(temperatures):.2f}"
         produced = time.monotonic()
         run.produce([reading(f"live-{number}", hour + timedelta(minutes=10 + number), temperature)])
-        WebDriverWait(page, 10, poll_frequency=0.02).until(lambda shown, text=expected: mean_cell(shown, "Bretagne").text == text)
+        WebDriverWait(page, 10, poll_frequency=0.02).until(shows(expected))
         delays.append(time.monotonic() - produced)
     print("reading to page: " + ", ".join(f"{delay * 1000:.0f} ms" for delay in delays))
     assert min(delays) < PUSH_SECONDS, delays
