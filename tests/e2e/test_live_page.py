@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -26,6 +27,8 @@ from tests.dashboard.test_browser import PUSH_SECONDS, ServedApp, browser, mean_
 
 pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 RENNES = (48.11, -1.68)  # in Bretagne
+# The page redraws its table on each change: a cell found just before a redraw is gone after it.
+REDRAWN = (NoSuchElementException, StaleElementReferenceException)
 
 
 def reading(reading_id: str, moment: datetime, temperature: float) -> bytes:
@@ -50,15 +53,15 @@ def test_a_reading_shows_on_the_page_within_2_s(run: PipelineRun, page: Chrome) 
     hour = (datetime.now(UTC) - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     temperatures = [10.0]
     run.produce([reading("live-0", hour + timedelta(minutes=10), temperatures[0])])
-    WebDriverWait(page, 120, poll_frequency=0.1).until(lambda shown: mean_cell(shown, "Bretagne").text == "10.00")
+    WebDriverWait(page, 120, poll_frequency=0.1, ignored_exceptions=REDRAWN).until(shows("10.00"))
 
     delays = []
-    for number, temperature in enumerate((14.0, 21.0, 5.5), start=1):
+    for number, temperature in enumerate((14.0, 21.0, 5.0), start=1):  # means with no rounding tie
         temperatures.append(temperature)
         expected = f"{sum(temperatures) / len(temperatures):.2f}"
         produced = time.monotonic()
         run.produce([reading(f"live-{number}", hour + timedelta(minutes=10 + number), temperature)])
-        WebDriverWait(page, 10, poll_frequency=0.02).until(shows(expected))
+        WebDriverWait(page, 10, poll_frequency=0.02, ignored_exceptions=REDRAWN).until(shows(expected))
         delays.append(time.monotonic() - produced)
     print("reading to page: " + ", ".join(f"{delay * 1000:.0f} ms" for delay in delays))
     assert min(delays) < PUSH_SECONDS, delays
