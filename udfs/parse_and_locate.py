@@ -90,9 +90,7 @@ def parse_and_locate_batch(
         plain = np.flatnonzero(~np.isnan(plain_lat))
         names = regions.lookup(plain_lat[plain], plain_lon[plain]) if plain.size else np.empty(0, dtype=object)
         columns["region"][plain] = names
-        unplain = np.ones(count, dtype=bool)
-        unplain[plain] = False
-        judged = np.sort(np.concatenate([np.flatnonzero(unplain), plain[pd.isna(names)]]))
+        judged = np.sort(np.concatenate([np.flatnonzero(np.isnan(plain_lat)), plain[pd.isna(names)]]))
     verdicts: list[Reading | Rejection] = [
         parser.parse(payloads[at] if payloads[at] is not None else b"", int(judged_at_ms[at])) for at in judged
     ]
