@@ -118,8 +118,8 @@ def correction_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[s
 
 def test_a_correction_moving_a_reading_to_the_next_hour(capsys: pytest.CaptureFixture[str]) -> None:
     report, rows = correction_report(capsys)
-    # The versions step retracts the old value from 10:00 and adds the new one to 11:00 ...
-    assert "caused by the correction:\n    -D (10:00, Bretagne, 12)\n    +I (11:00, Bretagne, 12.4)\n" in report
+    # The versions step takes the old value back from 10:00 (weight -1) and adds the new one to 11:00 ...
+    assert "caused by the correction:\n    +I (10:00, Bretagne, 12, -1)\n    +I (11:00, Bretagne, 12.4, 1)\n" in report
     # ... and Cassandra ends with the rows of r0, r2, r3 and the corrected r1, 13:00 following 10:00.
     assert CASSANDRA_ROWS in report and rows == [
         "  10:00 Bretagne: mean 10, readings 1, 3h before null",
