@@ -7,6 +7,7 @@ from pyflink.common import RowKind
 
 from jobs import explain
 from jobs.explain import R0, R1, R2, R3, Task
+from jobs.submit import ROOT
 
 CHAIN = (
     "Source: t[1] -> Calc[2] -> TableToDataStream -> (*anonymous_datastream_source$2*[6] -> Calc[7], Sink[9]: Writer)"
@@ -49,6 +50,10 @@ def test_the_plan_of_the_real_job() -> None:
     operators = [name for task in tasks for name in task.operators]
     assert not any(name.startswith("Join") for name in operators)
     assert sum(name.startswith("GlobalGroupAggregate") for name in operators) == 1
+    # docs/architecture.md §3.1 quotes both views of this plan "unchanged": they must be today's.
+    architecture = (ROOT / "docs" / "architecture.md").read_text()
+    assert explain.mermaid(tasks) in architecture
+    assert explain.tasks_table(tasks) in architecture
 
 
 def test_the_command_prints_the_operators_and_the_planner_text(capsys: pytest.CaptureFixture[str]) -> None:
