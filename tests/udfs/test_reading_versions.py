@@ -71,6 +71,15 @@ def test_hour_is_the_utc_hour_start(versions) -> None:
     assert versions.Version(-1, 0.0, 0.0, 0.0, "x").hourMs() == -HOUR_MS
 
 
+@pytest.mark.parametrize("region", ["Bretagne", "Provence-Alpes-Côte d'Azur", ""])
+def test_a_stored_version_reads_back_the_same_to_the_bit(versions, region: str) -> None:
+    for event_ms, temperature in ((T0, -0.0), (-1, 1e-300), (2**62, -273.15)):
+        stored = versions.Version(event_ms, -90.0, 180.0, temperature, region)
+        back = versions.Version.fromBytes(stored.toBytes())
+        assert (back.eventMs(), back.lat(), back.lon(), back.region()) == (event_ms, -90.0, 180.0, region)
+        assert str(back.temperature()) == str(temperature)  # -0.0 stays -0.0
+
+
 def test_ids_are_forgotten_after_the_retention_on_a_minute_boundary(versions) -> None:
     rules = versions.VersionRules(LATENESS_MS, RETENTION_MS)
     moment = rules.forgetAt(version(versions, 0))

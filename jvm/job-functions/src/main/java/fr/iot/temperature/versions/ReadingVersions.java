@@ -5,7 +5,7 @@ import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -35,7 +35,7 @@ public class ReadingVersions extends KeyedProcessFunction<StringData, RowData, R
     static final int TAKEN_BACK = -1;
 
     private final VersionRules rules;
-    private transient ValueState<Version> winner;
+    private transient ValueState<byte[]> winner;
     private transient Map<Outcome, Counter> counters;
 
     public ReadingVersions(VersionRules rules) {
@@ -45,7 +45,7 @@ public class ReadingVersions extends KeyedProcessFunction<StringData, RowData, R
     @Override
     public void open(OpenContext openContext) {
         winner = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("winning-version", TypeInformation.of(Version.class)));
+                new ValueStateDescriptor<>("winning-version", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("iot");
         counters = new EnumMap<>(Outcome.class);
         for (Outcome outcome : Outcome.values()) {
@@ -55,7 +55,7 @@ public class ReadingVersions extends KeyedProcessFunction<StringData, RowData, R
 
     @Override
     public void processElement(RowData reading, Context ctx, Collector<RowData> out) throws Exception {
-        Version previous = winner.value();
+        Version previous = stored();
         Version next = new Version(
                 reading.getLong(EVENT_MS),
                 reading.getDouble(LAT),
@@ -83,16 +83,21 @@ public class ReadingVersions extends KeyedProcessFunction<StringData, RowData, R
     }
 
     private void keep(Version version, Context ctx) throws Exception {
-        winner.update(version);
+        winner.update(version.toBytes());
         ctx.timerService().registerEventTimeTimer(rules.forgetAt(version));
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<RowData> out) throws Exception {
-        Version stored = winner.value();
+        Version stored = stored();
         if (stored != null && rules.forgetAt(stored) <= timestamp) {
             winner.clear();
         }
+    }
+
+    private Version stored() throws Exception {
+        byte[] stored = winner.value();
+        return stored == null ? null : Version.fromBytes(stored);
     }
 
     static RowData contribution(Version version, int weight) {
