@@ -243,7 +243,8 @@ def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
 
 
 def enable_mini_batches(t_env: StreamTableEnvironment, settings: Settings) -> None:
-    """Mini-batches bound the write rate: each (hour, region) changes at most once per batch.
+    """Mini-batches bound the write rate: each (hour, region) changes at most once per batch, and
+    a batch closes after ``result_latency_ms``, or sooner under a backlog of ``result_batch_rows``.
 
     Only for what is translated after this call: the processing-time mini-batch assigner
     replaces event-time watermarks downstream, so the steps that judge lateness are translated
@@ -252,7 +253,7 @@ def enable_mini_batches(t_env: StreamTableEnvironment, settings: Settings) -> No
     config = t_env.get_config()
     config.set("table.exec.mini-batch.enabled", "true")
     config.set("table.exec.mini-batch.allow-latency", f"{settings.job.result_latency_ms} ms")
-    config.set("table.exec.mini-batch.size", "10000")
+    config.set("table.exec.mini-batch.size", str(settings.job.result_batch_rows))
     config.set("table.optimizer.agg-phase-strategy", "TWO_PHASE")
 
 
