@@ -8,6 +8,7 @@ fails ``tests/docs/test_doc_figures.py``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -47,6 +48,12 @@ def command(benchmark: str, argv: list[str] | None = None) -> str:
     """The command line that reruns this measurement from the repository's root."""
     args = sys.argv[1:] if argv is None else argv
     return shlex.join([".venv/bin/python", "-m", f"benchmarks.{benchmark}", *args])
+
+
+def add_name_option(parser: argparse.ArgumentParser, benchmark: str) -> None:
+    """``--record NAME``: keep this run's record beside the usual one (another rate, another size)."""
+    parser.add_argument("--record", default=benchmark, metavar="NAME",
+                        help=f"save the figures as benchmarks/records/NAME.json (default: {benchmark})")
 
 
 def write(benchmark: str, figures: dict[str, Any], name: str | None = None, argv: list[str] | None = None,
