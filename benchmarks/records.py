@@ -27,13 +27,18 @@ class MissingFigure(LookupError):
     """A record or a key inside it that a doc names does not exist."""
 
 
+# What a measurement does not depend on: the docs that quote it, and the records themselves.
+NOT_MEASURED = (":(exclude)*.md", ":(exclude)benchmarks/records")
+
+
 def commit(root: Path = ROOT) -> str:
-    """The short commit measured, with ``+changes`` when tracked files differ from it."""
+    """The short commit measured, with ``+changes`` when tracked code differs from it."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD")
-    return f"{head}+changes" if git("status", "--porcelain", "--untracked-files=no") else head
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", *NOT_MEASURED)
+    return f"{head}+changes" if changed else head
 
 
 def machine() -> dict[str, Any]:
