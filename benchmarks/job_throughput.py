@@ -168,7 +168,8 @@ def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
         recorded["job_per_slot"] = recorded["job"]["rate"] / parallelism
         for other in (name for name in ("job without Python UDF", FLOOR) if name in by_variant):
             ratios = [job.rate / that.rate for job, that in zip(by_variant["job"], by_variant[other], strict=True)]
-            recorded[f"ratio_job_to_{RECORD_KEYS[other]}"] = {"runs": ratios, "median": statistics.median(ratios)}
+            recorded[f"ratio_job_to_{RECORD_KEYS[other]}"] = {"runs": ratios, "median": statistics.median(ratios),
+                                                               "min": min(ratios), "max": max(ratios)}
     return recorded
 
 
