@@ -80,16 +80,20 @@ def write(benchmark: str, figures: dict[str, Any], name: str | None = None, argv
 
 
 def figure(reference: str, folder: Path = RECORDS) -> float:
-    """The number a reference names: ``<record>:<key>.<key>…`` inside the record's figures."""
+    """The number a reference names: ``<record>:<key>.<key>…`` inside the record's figures (a
+    number as key picks an item of a list)."""
     name, _, keys = reference.partition(":")
     path = folder / f"{name}.json"
     if not path.is_file():
         raise MissingFigure(f"no record {path.name}")
     value: Any = json.loads(path.read_text(encoding="utf-8"))["figures"]
     for key in keys.split("."):
-        if not isinstance(value, dict) or key not in value:
+        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]  # one run of several: ``rates.0``
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
             raise MissingFigure(f"{path.name} has no figure {keys}")
-        value = value[key]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MissingFigure(f"{path.name}: {keys} is not a number")
     return float(value)

@@ -15,7 +15,7 @@ from benchmarks.doc_figures import disagreement, marked_figures, value_of
 def folder(tmp_path: Path) -> Path:
     records.write("region_lookup", {"grid_index": {"million_points_per_s": 25.23, "batch_ms": 0.694}, "load_ms": 212},
                   argv=["--points", "1000"], folder=tmp_path)
-    records.write("job_throughput", {"job": {"median": 38238.4}}, argv=[], folder=tmp_path)
+    records.write("job_throughput", {"job": {"median": 38238.4, "rates": [35034.2, 38238.4]}}, argv=[], folder=tmp_path)
     return tmp_path
 
 
@@ -35,6 +35,9 @@ def test_a_reference_reads_a_number_and_names_what_is_missing(folder: Path) -> N
         records.figure("region_lookup:grid_index.points", folder)
     with pytest.raises(records.MissingFigure, match="not a number"):
         records.figure("region_lookup:grid_index", folder)
+    assert records.figure("job_throughput:job.rates.1", folder) == 38238.4
+    with pytest.raises(records.MissingFigure, match="no figure job.rates.2"):
+        records.figure("job_throughput:job.rates.2", folder)
 
 
 def test_the_figure_is_the_last_number_before_its_marker() -> None:

@@ -8,6 +8,8 @@ from then on its figures are checked like the others.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from benchmarks.doc_figures import disagreement, docs, marked_figures
@@ -42,5 +44,7 @@ def test_an_awaited_record_is_still_missing(name: str) -> None:
 def test_figures_awaiting_a_record() -> None:
     waiting = [m for m in FIGURES if m.records & AWAITING.keys()]
     if waiting:
+        per_doc = Counter(marked.doc for marked in waiting)
         commands = "; ".join(AWAITING[name] for name in sorted(set().union(*(m.records for m in waiting)) & AWAITING.keys()))
-        pytest.skip(f"{len(waiting)} figures await a record ({', '.join(m.where() for m in waiting)}); run: {commands}")
+        pytest.skip(f"{len(waiting)} figures await a record ({', '.join(f'{doc}: {n}' for doc, n in per_doc.items())}); "
+                    f"run: {commands}")
