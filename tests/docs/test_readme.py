@@ -75,3 +75,16 @@ def test_the_literal_flink_run_has_every_option_iot_submit_passes() -> None:
     passed = set(re.findall(r'"(--[a-zA-Z]+)"', source[source.index("def flink_run_command"):source.index("class SubmitFailed")]))
     shown = set(re.findall(r"(--[a-zA-Z]+)", block))
     assert passed - {"--parallelism", "--fromSavepoint"} <= shown, passed - shown
+
+
+def test_no_doc_shows_one_of_our_commands_bare_in_a_command_block() -> None:
+    """Our commands live in .venv/bin: a block that shows ``iot-submit`` alone fails when pasted."""
+    found = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for language, block in re.findall(r"^```(bash|console|sh|)\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
+            # In a console block (or one with prompts) only the prompt's lines are commands; the rest is output.
+            console = language == "console" or re.search(r"^\$ ", block, re.MULTILINE)
+            bare = re.compile(r"^\$ iot-[a-z-]+" if console else r"^iot-[a-z-]+", re.MULTILINE)
+            found += [f"{path.name}: {command}" for command in bare.findall(block)]
+    assert found == []
