@@ -11,7 +11,8 @@ The marker holds a reference (``<record>:<key>.<key>…``, a number in
 agrees when the marker's value, rounded to the figure's decimals, equals it (``1,593`` and
 ``98`` are whole numbers, ``0.43`` has two decimals).
 
-    .venv/bin/python -m benchmarks.doc_figures      # every marked figure that disagrees, and what it should read
+    .venv/bin/python -m benchmarks.doc_figures          # every marked figure that disagrees, and what it should read
+    .venv/bin/python -m benchmarks.doc_figures --fix    # rewrite those figures from their records (then reread the prose)
 """
 
 from __future__ import annotations
@@ -113,13 +114,41 @@ def disagreement(marked: MarkedFigure, folder: Path = RECORDS) -> str | None:
             f"({marked.expression})")
 
 
+def corrected(text: str, folder: Path = RECORDS) -> str:
+    """``text`` with each marked figure rewritten from its record, at the decimals it had; figures
+    whose record is missing stay as they are."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        pieces, start = [], 0
+        for marker in MARKER.finditer(line):
+            before = line[start:marker.start()]
+            numbers = list(NUMBER.finditer(before))
+            try:
+                value = value_of(marker.group(1).strip(), folder)
+            except MissingFigure:
+                numbers = []
+            if numbers:
+                last = numbers[-1]
+                before = before[:last.start()] + rounded(value, decimals(last.group())) + before[last.end():]
+            pieces.append(before + marker.group(0))
+            start = marker.end()
+        lines.append("".join(pieces) + line[start:])
+    return "".join(lines)
+
+
 def docs(root: Path = ROOT) -> dict[str, str]:
     """The README and every doc, by path from the root."""
     paths = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
     return {str(path.relative_to(root)): path.read_text(encoding="utf-8") for path in paths if path.is_file()}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--fix"]:
+        for doc, text in docs().items():
+            fixed = corrected(text)
+            if fixed != text:
+                (ROOT / doc).write_text(fixed, encoding="utf-8")
+                print(f"rewrote the figures of {doc}")
     problems = []
     for doc, text in docs().items():
         for marked in marked_figures(text, doc):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import records
-from benchmarks.doc_figures import disagreement, marked_figures, value_of
+from benchmarks.doc_figures import corrected, disagreement, marked_figures, value_of
 
 
 @pytest.fixture
@@ -74,3 +74,12 @@ def test_a_disagreement_says_what_the_figure_should_read(folder: Path) -> None:
     assert disagreement(marked, folder) == "doc.md:1: 40,000 but the record gives 38,238 (job_throughput:job.median)"
     (bare,) = marked_figures("no figure here<!--fig job_throughput:job.median-->", "doc.md")
     assert "no number before the marker" in (disagreement(bare, folder) or "")
+
+
+def test_fixing_rewrites_each_figure_at_its_decimals_and_leaves_the_rest(folder: Path) -> None:
+    grid, batch = "<!--fig region_lookup:grid_index.million_points_per_s-->", "<!--fig region_lookup:grid_index.batch_ms-->"
+    text = (f"| grid | 25.9{grid} M | 0.7 ms{batch} |\n"
+            "about 40,000<!--fig job_throughput:job.median--> readings/s, 3 runs, 1.5<!--fig freshness:p99--> s\n")
+    assert corrected(text, folder) == (
+        f"| grid | 25.2{grid} M | 0.7 ms{batch} |\n"
+        "about 38,238<!--fig job_throughput:job.median--> readings/s, 3 runs, 1.5<!--fig freshness:p99--> s\n")

@@ -18,8 +18,6 @@ from benchmarks.records import RECORDS
 AWAITING = {
     "job_throughput": ".venv/bin/python -m benchmarks.job_throughput --count 1000000 --parallelism 2 --runs 3",
     "freshness": ".venv/bin/python -m benchmarks.freshness --rate 5000 --seconds 150 --parallelism 2",
-    "producer_rate": ".venv/bin/python -m benchmarks.producer_rate --count 600000 --processes 1 2",
-    "state_size": ".venv/bin/python -m benchmarks.state_size",
 }
 
 FIGURES = [marked for doc, text in docs().items() for marked in marked_figures(text, doc)]
