@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help install up down status provision demo lint test test-unit submit clean
+.PHONY: help install up down status provision demo lint test test-unit submit clean images test-containers
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ test-unit: install ## Run only the fast tests that need no service
 
 submit: up ## Submit the job to the Flink cluster (JOBMANAGER=host:port for another cluster)
 	@.venv/bin/iot-submit --jobmanager $${JOBMANAGER:-127.0.0.1:8081}
+
+images: install ## Build the container images with podman (stand-in base images where no registry answers)
+	@scripts/images.sh
+
+test-containers: images ## Run docker/compose.yaml under podman against the oracle (not part of make test)
+	@$(PY) -m pytest -m containers tests/containers -q
 
 clean: down ## Stop the services and delete their data and logs (var/)
 	rm -rf var

