@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from testkit.waiting import wait_for
 from tests.containers import network_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +62,14 @@ def topology(request: pytest.FixtureRequest) -> Iterator[Topology]:
     started = time.monotonic()
     try:
         containers("up", "provision", "taskmanager")
+        topology = Topology(started_in_s=0)
+        # What the `submit` service waits for (the test runs it without its dependencies).
+        jobmanager = topology.container("jobmanager")
+        wait_for("the JobManager to be healthy (a TaskManager registered)",
+                 lambda: subprocess.run(["podman", "healthcheck", "run", jobmanager], capture_output=True).returncode,
+                 lambda status: status == 0, 180)
+        topology.started_in_s = time.monotonic() - started
         with network_namespace.inside(NETNS):
-            yield Topology(started_in_s=time.monotonic() - started)
+            yield topology
     finally:
         containers("down")
