@@ -6,7 +6,7 @@ PY := .venv/bin/python
 .PHONY: help install up down status provision demo lint test test-unit submit clean images test-containers
 
 help: ## List the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 install: ## Install everything from nothing: .venv (pip) and the JVM pieces (mvn); quick when done before
 	@scripts/bootstrap.sh
@@ -39,7 +39,7 @@ submit: up ## Submit the job to the Flink cluster (JOBMANAGER=host:port for anot
 images: install ## Build the container images with podman (stand-in base images where no registry answers)
 	@scripts/images.sh
 
-test-containers: images ## Run docker/compose.yaml under podman against the oracle (not part of make test)
+test-containers: install ## Build the images, run docker/compose.yaml under podman against the oracle
 	@$(PY) -m pytest -m containers tests/containers -q
 
 clean: down ## Stop the services and delete their data and logs (var/)

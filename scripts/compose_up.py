@@ -1,11 +1,12 @@
 """What podman-compose 1.6 with Debian 12's podman 4.3 leaves out of docker/compose.yaml, done here.
 
-- ``up PODMAN_COMPOSE_COMMAND... -- [SERVICE...]``: podman-compose skips ``service_healthy``
-  with podman older than 4.6, and without systemd podman runs no healthcheck by itself; so this
-  starts one service at a time in dependency order, and before each one waits for what its
-  ``depends_on`` asks: a dependency running, healthy (its own compose healthcheck, run with
-  ``podman healthcheck run``), or exited with status 0. No service: all but those behind a
-  profile; a named service brings its dependencies.
+- ``up PODMAN_COMPOSE_COMMAND... -- [SERVICE...]`` (project: ``COMPOSE_PROJECT_NAME``, else the
+  file's name): podman-compose skips ``service_healthy`` with podman older than 4.6, and without
+  systemd podman runs no healthcheck by itself; so this starts one service at a time in
+  dependency order, and before each one waits for what its ``depends_on`` asks: a dependency
+  running, healthy (its own compose healthcheck, run with ``podman healthcheck run``), or exited
+  with status 0. No service: all but those behind a profile; a named service brings its
+  dependencies.
 - ``configs-override FILE``: podman-compose ignores ``configs``; this writes a compose file to
   pass after compose.yaml that mounts each service's configs where compose would (read-only
   bind mounts of the same files, which is how compose itself provides file configs).
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -157,7 +159,7 @@ def main(argv: list[str]) -> int:
     document = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
     services: dict[str, Any] = document["services"]
     wanted = wanted or [name for name, service in services.items() if not service.get("profiles")]
-    podman = Podman(compose_command, document["name"])
+    podman = Podman(compose_command, os.environ.get("COMPOSE_PROJECT_NAME") or document["name"])
     started = time.monotonic()
     for name in start_order(services, wanted):
         for dependency, condition in dependencies(services[name]).items():

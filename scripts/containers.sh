@@ -8,7 +8,8 @@
 #   scripts/containers.sh exec COMMAND...        COMMAND inside the namespace (e.g. curl 127.0.0.1:8081)
 #
 # The compose file's published ports (127.0.0.1:9092, :9042, :8081, ...) are the local stack's:
-# here they open in the namespace `iot-containers`, never on the host, so both can run at once.
+# here they open in a network namespace named after the compose project (iot-temperature, or
+# IOT_CONTAINERS_PROJECT), never on the host, so both can run at once.
 # Images come from scripts/images.sh (make images); secrets from docker/make-secrets.sh.
 set -euo pipefail
 
@@ -17,8 +18,10 @@ cd "$ROOT"
 # shellcheck source=scripts/podman-env.sh
 source "$ROOT/scripts/podman-env.sh"
 PYTHON="${IOT_PYTHON:-$ROOT/.venv/bin/python}"
-NETNS="${IOT_CONTAINERS_NETNS:-iot-containers}"
-PROJECT=iot-temperature
+# Another project name (the test's) gives other containers, volumes, network and namespace.
+PROJECT="${IOT_CONTAINERS_PROJECT:-iot-temperature}"
+NETNS="$PROJECT"
+export COMPOSE_PROJECT_NAME="$PROJECT"
 
 log() { printf '[containers] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -28,7 +31,7 @@ die() { log "ERROR: $*"; exit 1; }
 in_netns() { nsenter --net="/run/netns/$NETNS" "$@"; }
 # podman-compose ignores `configs`: they come as bind mounts from a generated override file.
 CONFIGS_OVERRIDE="$ROOT/build/containers/compose.configs.yaml"
-COMPOSE=("$(dirname "$PYTHON")/podman-compose" -f docker/compose.yaml -f "$CONFIGS_OVERRIDE")
+COMPOSE=("$(dirname "$PYTHON")/podman-compose" -p "$PROJECT" -f docker/compose.yaml -f "$CONFIGS_OVERRIDE")
 compose() { in_netns "${COMPOSE[@]}" "$@"; }
 
 ensure_netns() {

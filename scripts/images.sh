@@ -54,10 +54,13 @@ official_reachable() {
 
 # The mirror apt uses here (deb822 .sources or one-line sources.list), or IOT_DEBIAN_MIRROR.
 debian_mirror() {
-  [[ -n "${IOT_DEBIAN_MIRROR:-}" ]] && { echo "$IOT_DEBIAN_MIRROR"; return; }
-  { sed -nE 's/^URIs:[[:space:]]*([^[:space:]]+).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null
-    sed -nE 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' /etc/apt/sources.list 2>/dev/null
-  } | grep -E '/debian/?$' | head -1
+  if [[ -n "${IOT_DEBIAN_MIRROR:-}" ]]; then echo "$IOT_DEBIAN_MIRROR"; return; fi
+  local files=(/etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list) existing=()
+  for file in "${files[@]}"; do [[ -f "$file" ]] && existing+=("$file"); done
+  ((${#existing[@]})) || return 0
+  sed -nE -e 's/^URIs:[[:space:]]*([^[:space:]]+).*/\1/p' \
+    -e 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' "${existing[@]}" \
+    | grep -E '/debian/?$' | head -1 || true
 }
 
 debian_base() {

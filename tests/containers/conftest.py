@@ -1,7 +1,14 @@
-"""The compose topology of docker/compose.yaml, started under podman by scripts/containers.sh."""
+"""The compose topology of docker/compose.yaml, started under podman by scripts/containers.sh.
+
+The test runs it as its own compose project, so its containers, volumes, network and network
+namespace are not those of a topology someone started by hand.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,17 +21,30 @@ from testkit.waiting import wait_for
 from tests.containers import network_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTAINERS = ROOT / "scripts" / "containers.sh"
-NETNS = "iot-containers"
-PROJECT = "iot-temperature"
+# One project per checkout; scripts/containers.sh names the network namespace after it.
+PROJECT = NETNS = f"iot-test-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]}"
+# The images have machine-wide names (compose.yaml's): one checkout at a time builds and runs them.
+MACHINE_LOCK = Path("/run/lock/iot-temperature-containers.lock")
 
 
-def containers(*args: str, timeout_s: float = 900) -> str:
-    """scripts/containers.sh ARGS; its output, or a failure that shows it."""
-    done = subprocess.run([str(CONTAINERS), *args], capture_output=True, text=True, timeout=timeout_s)
+def selected(config: pytest.Config) -> bool:
+    """Chosen with `-m containers` (make test-containers) or IOT_CONTAINER_TESTS=1 (make test)."""
+    expression = config.option.markexpr or ""
+    chosen = "containers" in expression and "not containers" not in expression
+    return chosen or os.environ.get("IOT_CONTAINER_TESTS") == "1"
+
+
+def run_script(script: str, *args: str, timeout_s: float = 1800) -> str:
+    """scripts/SCRIPT ARGS for the test's project; its output, or a failure that shows it."""
+    done = subprocess.run([str(ROOT / "scripts" / script), *args], capture_output=True, text=True, timeout=timeout_s,
+                          env={**os.environ, "IOT_CONTAINERS_PROJECT": PROJECT})
     if done.returncode:
-        raise AssertionError(f"containers.sh {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"[-6000:])
+        raise AssertionError(f"{script} {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"[-6000:])
     return done.stdout
+
+
+def containers(*args: str) -> str:
+    return run_script("containers.sh", *args)
 
 
 def podman(*args: str) -> str:
@@ -40,6 +60,7 @@ def project_leftovers() -> dict[str, list[str]]:
 
 @dataclass
 class Topology:
+    images_built_in_s: float
     started_in_s: float
 
     def container(self, service: str) -> str:
@@ -51,24 +72,30 @@ class Topology:
 
 @pytest.fixture(scope="module")
 def topology(request: pytest.FixtureRequest) -> Iterator[Topology]:
-    """Kafka, Cassandra (with its roles), the topics and tables, the Flink JobManager and
-    TaskManager running; the job, the mock API and the poller are the test's to start. Everything
-    is removed afterwards, volumes included."""
-    if "containers" not in (request.config.option.markexpr or ""):
-        pytest.skip("builds images and runs the compose topology (about 15 min): make test-containers")
-    leftovers = project_leftovers()
-    if any(leftovers.values()):
-        pytest.fail(f"the compose project is already up or left data ({leftovers}): scripts/containers.sh down first")
+    """The images built (cached layers make it quick), then Kafka, Cassandra (with its roles),
+    the topics and tables, the Flink JobManager and TaskManager running; the job, the mock API
+    and the poller are the test's to start. Everything is removed afterwards, volumes included."""
+    if not selected(request.config):
+        pytest.skip("builds images and runs the compose topology: make test-containers")
+    with MACHINE_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield from running_topology()
+
+
+def running_topology() -> Iterator[Topology]:
     started = time.monotonic()
+    run_script("images.sh")
+    built = time.monotonic()
+    containers("down")  # what a test run that was killed left
     try:
         containers("up", "provision", "taskmanager")
-        topology = Topology(started_in_s=0)
+        topology = Topology(images_built_in_s=built - started, started_in_s=0)
         # What the `submit` service waits for (the test runs it without its dependencies).
         jobmanager = topology.container("jobmanager")
         wait_for("the JobManager to be healthy (a TaskManager registered)",
                  lambda: subprocess.run(["podman", "healthcheck", "run", jobmanager], capture_output=True).returncode,
                  lambda status: status == 0, 180)
-        topology.started_in_s = time.monotonic() - started
+        topology.started_in_s = time.monotonic() - built
         with network_namespace.inside(NETNS):
             yield topology
     finally:

@@ -5,7 +5,7 @@ oracle's tables and dead letters (as tests/e2e does on the local stack); then th
 the poller feed it too; a TaskManager whose process is killed comes back (restart policy) and
 the job recovers from its checkpoint; at the end, with the poller stopped, the tables equal the
 oracle over every message of the readings topic, and `down` leaves no container or volume.
-Run by `make test-containers` (not in `make test`: see docs/deployment.md for its time).
+Run by `make test-containers`, and by `make test` (IOT_CONTAINER_TESTS=1): see docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def restarts(container: str) -> int:
 
 
 def test_compose_topology_matches_the_oracle_and_recovers(topology: Topology, record_property) -> None:
+    record_property("images (s)", round(topology.images_built_in_s))
     record_property("start to provisioned and TaskManager up (s)", round(topology.started_in_s))
     # The compose `submit` service; the dataset corrects readings older than the job's default
     # memory of ids, so its run keeps them all run long, as tests/e2e does.
@@ -86,6 +87,8 @@ def test_compose_topology_matches_the_oracle_and_recovers(topology: Topology, re
 
 def test_down_leaves_no_container_or_volume(topology: Topology) -> None:
     """Runs after the topology test, on the module's topology: `down` must remove it all."""
+    before = project_leftovers()
+    assert len(before["containers"]) >= 8 and len(before["volumes"]) == 4, before
     containers("down")
     assert project_leftovers() == {"containers": [], "volumes": []}
     assert not (Path("/run/netns") / NETNS).exists()

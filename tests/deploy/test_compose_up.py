@@ -56,7 +56,8 @@ def test_a_cycle_or_an_unknown_service_is_refused() -> None:
         compose_up.start_order({"a": {"depends_on": ["c"]}}, ["a"])
 
 
-@pytest.mark.parametrize(("duration", "expected"), [("10s", 10), ("2m", 120), ("1m30s", 90), ("1.5s", 1.5), (None, 7), ("45", 45)])
+@pytest.mark.parametrize(("duration", "expected"),
+                         [("10s", 10), ("2m", 120), ("1m30s", 90), ("1.5s", 1.5), (None, 7), ("45", 45)])
 def test_compose_durations(duration: str | None, expected: float) -> None:
     assert compose_up.seconds(duration, 7) == expected
 
