@@ -123,7 +123,7 @@ pipeline() {
 sizes() {
   local image
   for image in "$PIPELINE_IMAGE" "${OFFICIAL[@]}"; do
-    [[ "$SOURCE" == official ]] || image="$(standin_name "$image")"
+    [[ "$SOURCE" == official || "$image" == "$PIPELINE_IMAGE" ]] || image="$(standin_name "$image")"
     podman image inspect --format '{{index .RepoTags 0}} {{.Size}}' "$image" 2>/dev/null \
       | awk '{printf "%-60s %6.0f MB\n", $1, $2 / 1e6}' || printf '%-60s missing\n' "$image"
   done
