@@ -44,10 +44,10 @@ build() { podman build --network host --layers "$@"; }
 # compose.yaml's short names (apache/kafka:4.1.1, cassandra:5.0) find it.
 standin_name() { local first="${1%%/*}"; if [[ "$1" == */* && "$first" == *.* ]]; then echo "localhost/${1#*/}"; else echo "localhost/$1"; fi; }
 
+# Pulled every time (quick when current): a local lookup of a short name would find a stand-in.
 official_reachable() {
   local image
   for image in "${OFFICIAL[@]}"; do
-    podman image exists "$image" && continue
     timeout 300 podman pull -q "$image" >/dev/null 2>&1 || return 1
   done
 }
