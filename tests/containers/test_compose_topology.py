@@ -56,9 +56,10 @@ def test_compose_topology_matches_the_oracle_and_recovers(topology: Topology, re
                *[f"-e={name}={value}" for name, value in REMEMBER_IDS_ALL_RUN.items()], "submit")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("IOT_")}, **HOST_CLIENT_ENV}
     run = PipelineRun(Settings.from_env(env), env)
-    run.job_id = running_job_id(run.settings.flink.rest_url, run.settings.job.name)
-    assert run.job_id, "the submit service left no running job"
-    wait_until_running(run.settings.flink.rest_url, run.job_id, timeout_s=180)
+    job_id = running_job_id(run.settings.flink.rest_url, run.settings.job.name)
+    assert job_id, "the submit service left no running job"
+    run.job_id = job_id
+    wait_until_running(run.settings.flink.rest_url, job_id, timeout_s=180)
     record_property("submit to job running (s)", round(time.monotonic() - started))
 
     assert_dataset_end_to_end(run, build(datetime.now(UTC)))
@@ -74,9 +75,9 @@ def test_compose_topology_matches_the_oracle_and_recovers(topology: Topology, re
     wait_for("the TaskManager container to restart", lambda: restarts(taskmanager), lambda count: count > before, 120)
     # The JobManager notices the lost TaskManager (its connection or heartbeat), fails the job's
     # tasks and restarts them on the new TaskManager from the last checkpoint.
-    wait_for("the job to record the lost TaskManager", lambda: job_progress(run.settings.flink.rest_url, run.job_id),
+    wait_for("the job to record the lost TaskManager", lambda: job_progress(run.settings.flink.rest_url, job_id),
              lambda progress: bool(progress.failure), 180)
-    wait_until_running(run.settings.flink.rest_url, run.job_id, timeout_s=300)
+    wait_until_running(run.settings.flink.rest_url, job_id, timeout_s=300)
     record_property("TaskManager killed to job running again (s)", round(time.monotonic() - killed))
 
     containers("compose", "stop", "ingest")  # delivers or spools what it holds, then publishes nothing more
