@@ -3,10 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help install up down status provision demo lint test test-unit submit cqlsh clean
+.PHONY: help install up down status provision demo lint test test-unit submit cqlsh clean images test-containers
 
 help: ## List the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 install: ## Install everything from nothing: .venv (pip) and the JVM pieces (mvn); quick when done before
 	@scripts/bootstrap.sh
@@ -40,6 +40,12 @@ submit: install ## Submit the job to the local Flink cluster, started if needed 
 
 cqlsh: install ## Open cqlsh on the results keyspace (CQL="SELECT …" runs one statement and exits)
 	@.venv/bin/cqlsh $${IOT_CASSANDRA_HOST:-127.0.0.1} $${IOT_CASSANDRA_PORT:-9042} -k $${IOT_CASSANDRA_KEYSPACE:-iot} $(if $(CQL),-e "$(CQL)")
+
+images: install ## Build the container images with podman (stand-in base images where no registry answers)
+	@scripts/images.sh
+
+test-containers: install ## Build the images, run docker/compose.yaml under podman against the oracle
+	@$(PY) -m pytest -m containers tests/containers -q
 
 clean: down ## Stop the services and delete their data and logs (var/)
 	rm -rf var

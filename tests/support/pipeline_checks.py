@@ -11,11 +11,12 @@ from collections.abc import Callable
 
 from oracle import ExpectedOutcome, SentMessage, diff_tables, expected_outcome
 from reconcile.sources import reconcile_run
-from results.records import decode_record
+from results.records import decode_record, record_key
 from results.rows import ResultRow
 from results.tables import RESULT_TABLES
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
+from tests.support.dataset import HOUR, Dataset
 
 # The oracle never forgets an id; the job forgets one lateness + out-of-orderness after its event
 # time unless told otherwise, and the datasets correct readings older than that.
@@ -84,3 +85,30 @@ def assert_exact(run: PipelineRun, sent: list[SentMessage], timeout_s: float = 1
         for name, value in figures.items():
             record(name, value)
     return expected
+
+
+def assert_dataset_end_to_end(run: PipelineRun, data: Dataset) -> list[SentMessage]:
+    """The end-to-end dataset through ``run``'s running job, checked against the oracle after each
+    step: phase A, phase B (three too-late versions), then a row created and deleted (a tombstone
+    in the results topic). Returns what was sent."""
+    sent = run.produce(data.phase_a)
+    expected = expected_outcome(sent)
+    assert len({row.region for row in expected.rows}) == 18
+    assert_tables_reach(run, expected)
+
+    sent += run.produce(data.phase_b)
+    expected = expected_outcome(sent)
+    assert len(expected.late) == 3, "the dataset's phase B holds three too-late versions"
+    assert_exact(run, sent)
+
+    created, moved = data.lonely
+    sent += run.produce([created])
+    assert_tables_reach(run, expected_outcome(sent))
+    sent += run.produce([moved])
+    expected = assert_exact(run, sent)
+    assert_results_topic_mirrors_tables(run)
+    gone_hour = data.base_hour + 7 * HOUR
+    assert not any(row.hour == gone_hour and row.region == "Bretagne" for row in expected.rows)
+    gone = record_key(gone_hour, "Bretagne").encode()
+    assert [value for key, value in run.read_topic(run.settings.kafka.results_topic) if key == gone][-1] is None
+    return sent
