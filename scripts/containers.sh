@@ -15,16 +15,14 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+LOG_PREFIX=containers
 # shellcheck source=scripts/podman-env.sh
 source "$ROOT/scripts/podman-env.sh"
-PYTHON="${IOT_PYTHON:-$ROOT/.venv/bin/python}"
 # Another project name (the test's) gives other containers, volumes, network and namespace.
 PROJECT="${IOT_CONTAINERS_PROJECT:-iot-temperature}"
 NETNS="$PROJECT"
 export COMPOSE_PROJECT_NAME="$PROJECT"
 
-log() { printf '[containers] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 # nsenter rather than `ip netns exec`, which mounts a new /sys and so hides the cgroup
 # hierarchy that runc needs.

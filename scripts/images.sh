@@ -15,17 +15,15 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+LOG_PREFIX=images
 # shellcheck source=scripts/podman-env.sh
 source "$ROOT/scripts/podman-env.sh"
-PYTHON="${IOT_PYTHON:-$ROOT/.venv/bin/python}"
 SOURCE="${IOT_IMAGE_SOURCE:-auto}"
 WORK="$ROOT/build/images"
 PIPELINE_IMAGE=iot-temperature-pipeline:local
 DEBIAN_IMAGE=localhost/iot-debian:bookworm-min
 CQLSH_VERSION=6.2.2
 
-log() { printf '[images] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 # The global ARG defaults of docker/Dockerfile and the images compose.yaml runs itself.
 dockerfile_default() { sed -nE "s/^ARG $1=(.*)/\\1/p" docker/Dockerfile; }

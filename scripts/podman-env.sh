@@ -1,8 +1,13 @@
 # Sourced by scripts/images.sh and scripts/containers.sh: podman with this project's settings
-# (docker/podman/containers.conf), installed from Debian's packages when missing.
+# (docker/podman/containers.conf), installed from Debian's packages when missing; the Python
+# they run, and their log lines (prefixed with LOG_PREFIX).
 # shellcheck shell=bash
 
 export CONTAINERS_CONF="$ROOT/docker/podman/containers.conf"
+PYTHON="${IOT_PYTHON:-$ROOT/.venv/bin/python}"
+
+log() { printf '[%s] %s\n' "${LOG_PREFIX:-podman}" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
 
 # ensure_podman: podman, runc, catatonit and debootstrap (apt), as scripts/bootstrap.sh installs Chromium.
 ensure_podman() {
