@@ -84,3 +84,18 @@ def test_year_one_is_refused_everywhere(event_time) -> None:
 def test_the_job_passes_the_earliest_time_to_its_source() -> None:
     expression = event_time_expression(ReadingRules(timezone="Europe/Paris", earliest_year=1990))
     assert expression.endswith(f"'Europe/Paris', CAST(600000 AS BIGINT), CAST({earliest_ms(1990)} AS BIGINT))")
+
+
+def test_a_repeated_call_answers_like_the_first_and_any_other_input_is_judged_anew(event_time) -> None:
+    """Flink calls the function twice per message; the second call reuses the first's answer,
+    and only for exactly the same inputs (``ReadingEventTime.LastCall``)."""
+    rules = ReadingRules()
+    now_ms = 1_795_000_000_000
+    in_time, far_future = message("2026-11-18 10:00:00"), message("2027-11-18 10:00:00")
+    first = java_event_ms(event_time, in_time, now_ms, rules)
+    assert first > 0 and java_event_ms(event_time, in_time, now_ms, rules) == first
+    assert java_event_ms(event_time, far_future, now_ms, rules) == 0  # beyond the future margin
+    # The same bytes judged at another Kafka time, or under other rules, are parsed again.
+    assert java_event_ms(event_time, far_future, now_ms + 366 * 86_400_000, rules) > 0
+    paris = ReadingRules(timezone="Europe/Paris")  # the default is UTC; Paris is UTC+1 in November
+    assert first - java_event_ms(event_time, in_time, now_ms, paris) == 3_600_000

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
@@ -39,6 +41,13 @@ public class ReadingEventTime extends ScalarFunction {
     static final long LAST_MS = 253_402_300_799_999L;
     private static final byte[] TIMESTAMP = "timestamp".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * The last call's inputs and answer, per thread. Flink evaluates the function twice for each
+     * message, for the watermark's timestamp and then for the column, one call right after the
+     * other in the source's thread: the second finds its answer here instead of parsing again.
+     */
+    private static final ThreadLocal<LastCall> LAST_CALL = ThreadLocal.withInitial(LastCall::new);
+
     private transient String zoneName;
     private transient ZoneId zone;
 
@@ -48,6 +57,17 @@ public class ReadingEventTime extends ScalarFunction {
             String zoneName,
             long futureMarginMs,
             long earliestMs) {
+        LastCall last = LAST_CALL.get();
+        if (last.asked(payload, kafkaTimestamp, zoneName, futureMarginMs, earliestMs)) {
+            return last.answer;
+        }
+        Instant answer = eventTime(payload, kafkaTimestamp, zoneName, futureMarginMs, earliestMs);
+        last.remember(payload, kafkaTimestamp, zoneName, futureMarginMs, earliestMs, answer);
+        return answer;
+    }
+
+    private Instant eventTime(
+            byte[] payload, Instant kafkaTimestamp, String zoneName, long futureMarginMs, long earliestMs) {
         String stamp = payload == null ? null : timestampField(payload);
         Long eventMs = stamp == null ? null : epochMs(stamp, zoneOf(zoneName));
         if (eventMs == null
@@ -56,6 +76,31 @@ public class ReadingEventTime extends ScalarFunction {
             return NOTHING;
         }
         return Instant.ofEpochMilli(eventMs - Math.floorMod(eventMs, 1000L));
+    }
+
+    private static final class LastCall {
+        private byte[] payload;
+        private Instant kafkaTimestamp;
+        private String zoneName;
+        private long futureMarginMs;
+        private long earliestMs;
+        private Instant answer;
+
+        boolean asked(byte[] payload, Instant kafkaTimestamp, String zoneName, long futureMarginMs, long earliestMs) {
+            return this.payload != null && Arrays.equals(this.payload, payload)
+                    && Objects.equals(this.kafkaTimestamp, kafkaTimestamp) && Objects.equals(this.zoneName, zoneName)
+                    && this.futureMarginMs == futureMarginMs && this.earliestMs == earliestMs;
+        }
+
+        void remember(byte[] payload, Instant kafkaTimestamp, String zoneName, long futureMarginMs, long earliestMs,
+                      Instant answer) {
+            this.payload = payload == null ? null : payload.clone();  // the caller's array may be reused
+            this.kafkaTimestamp = kafkaTimestamp;
+            this.zoneName = zoneName;
+            this.futureMarginMs = futureMarginMs;
+            this.earliestMs = earliestMs;
+            this.answer = answer;
+        }
     }
 
     private ZoneId zoneOf(String name) {
