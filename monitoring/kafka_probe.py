@@ -80,8 +80,9 @@ class KafkaPositions:
         partitions = self._consumer.partitions_for_topic(self._topic) or set()
         tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]
         earliest, end = self._consumer.beginning_offsets(tps), self._consumer.end_offsets(tps)
-        committed = {tp.partition: meta.offset for tp, meta in
-                     self._admin.list_consumer_group_offsets(self._group).items() if tp.topic == self._topic}
+        offsets = self._admin.list_group_offsets({self._group: tps}).get(self._group, {})
+        # A partition the group never committed comes back with offset -1.
+        committed = {tp.partition: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
         return [PartitionPosition(tp.partition, earliest[tp], committed.get(tp.partition), end[tp]) for tp in tps]
 
     def timestamps_at(self, positions: Iterable[PartitionPosition]) -> dict[int, int]:
