@@ -57,10 +57,12 @@ def start_poller(api_url: str, env: dict[str, str], spool: Path) -> subprocess.P
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def send_readings(env: dict[str, str], count: int, rate: int) -> subprocess.Popen:
-    """Readings of "now" straight to the readings topic, in the background."""
-    command = [sys.executable, "-m", "ingest.loadgen", "--count", str(count), "--rate", str(rate), "--span", "1m",
-               "--start", time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 60)), "--no-progress"]
+def send_readings(env: dict[str, str], seconds: int, rate: int) -> subprocess.Popen:
+    """Readings of the last minutes straight to the readings topic, in the background, with broken
+    messages the job itself must reject (the poller rejects those of the mock before Kafka)."""
+    command = [sys.executable, "-m", "ingest.loadgen", "--count", str(seconds * rate), "--rate", str(rate), "--span", "5m",
+               "--start", time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 300)), "--no-progress",
+               "--malformed", "0.05", "--outside-france", "0.03", "--late", "0.02", "--corrections", "0.03"]
     return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -72,11 +74,13 @@ def pipeline(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     config = MockApiConfig(api_key=KEY, readings_per_call=200, faults=FAULTS, seed=16)
     with MockSensorApi(config, RegionIndex.default()) as sensor_api:
         poller = start_poller(sensor_api.url, env, tmp_path_factory.mktemp("spool"))
+        sender = send_readings(env, seconds=900, rate=20)
         try:
             yield run
         finally:
-            poller.terminate()
-            poller.wait(timeout=60)
+            for process in (poller, sender):
+                process.terminate()
+                process.wait(timeout=60)
             run.cancel()
 
 
@@ -114,16 +118,10 @@ def test_the_freshness_alert_fires_when_the_job_stops(
     over_time = {"p50": "quantile_over_time(0.5, ", "p99": "quantile_over_time(0.99, ", "max": "max_over_time("}
     running = {f"freshness_{name}_s": float(query(f"{fn}max(iot_pipeline_freshness_seconds)[3m:5s])")[0]["value"][1])
                for name, fn in over_time.items()}
-    pipeline.cancel()
+    pipeline.cancel()  # the poller and the fixture's sender go on
     stopped = time.monotonic()
-    sender = send_readings(pipeline.env, count=2400, rate=20)
-    try:
-        firing = wait_for("IotFreshnessOverSlo to fire",
-                          lambda: query('ALERTS{alertname="IotFreshnessOverSlo", alertstate="firing"}'),
-                          bool, timeout_s=150, every_s=2)
-    finally:
-        sender.terminate()
-        sender.wait(timeout=30)
+    firing = wait_for("IotFreshnessOverSlo to fire", lambda: query('ALERTS{alertname="IotFreshnessOverSlo", alertstate="firing"}'),
+                      bool, timeout_s=150, every_s=2)
     seconds = time.monotonic() - stopped
     figures = {**running, "freshness_alert_fired_after_s": round(seconds, 1)}
     for name, value in figures.items():
