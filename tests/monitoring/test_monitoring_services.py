@@ -120,8 +120,8 @@ def test_the_freshness_alert_fires_when_the_job_stops(
                for name, fn in over_time.items()}
     pipeline.cancel()  # the poller and the fixture's sender go on
     stopped = time.monotonic()
-    firing = wait_for("IotFreshnessOverSlo to fire", lambda: query('ALERTS{alertname="IotFreshnessOverSlo", alertstate="firing"}'),
-                      bool, timeout_s=150, every_s=2)
+    freshness_alert = 'ALERTS{alertname="IotFreshnessOverSlo", alertstate="firing"}'
+    firing = wait_for("IotFreshnessOverSlo to fire", lambda: query(freshness_alert), bool, timeout_s=150, every_s=2)
     seconds = time.monotonic() - stopped
     figures = {**running, "freshness_alert_fired_after_s": round(seconds, 1)}
     for name, value in figures.items():
