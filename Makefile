@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help install up down status provision demo lint test test-unit submit clean
+.PHONY: help install up down status provision demo lint test test-unit submit cqlsh clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,8 +33,13 @@ test: install ## Lint, type-check, then run the whole test suite (starts the ser
 test-unit: install ## Run only the fast tests that need no service
 	@$(PY) -m pytest -m "not services" -q
 
-submit: up ## Submit the job to the Flink cluster (JOBMANAGER=host:port for another cluster)
+# With JOBMANAGER unset the job goes to the local cluster, started first; with it, to that cluster alone.
+submit: install ## Submit the job to the local Flink cluster, started if needed (JOBMANAGER=host:port for another)
+	@if [[ -z "$${JOBMANAGER:-}" ]]; then $(MAKE) --no-print-directory up; fi
 	@.venv/bin/iot-submit --jobmanager $${JOBMANAGER:-127.0.0.1:8081}
+
+cqlsh: install ## Open cqlsh on the results keyspace (CQL="SELECT …" runs one statement and exits)
+	@.venv/bin/cqlsh $${IOT_CASSANDRA_HOST:-127.0.0.1} $${IOT_CASSANDRA_PORT:-9042} -k $${IOT_CASSANDRA_KEYSPACE:-iot} $(if $(CQL),-e "$(CQL)")
 
 clean: down ## Stop the services and delete their data and logs (var/)
 	rm -rf var

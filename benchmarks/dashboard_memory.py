@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import uvicorn
 
+from benchmarks import records as benchmark_records
 from dashboard.app import create_app
 from dashboard.feed import Deliver, Record
 from geo import REGION_NAMES
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--changes", type=int, default=20_000)
+    benchmark_records.add_name_option(parser, "dashboard_memory")
     args = parser.parse_args()
     bounds = DashboardSettings(max_clients=args.pages)
     newest = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -120,19 +122,29 @@ def main() -> None:
     threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
-    print(f"resident memory after start: {resident_mib():.0f} MiB")
+    started_mib = resident_mib()
+    print(f"resident memory after start: {started_mib:.0f} MiB")
     feed.replayed.wait()
+    replayed_mib = resident_mib()
     print(f"after replaying {len(feed.records)} records ({args.days} days x 18 regions), "
-          f"{bounds.hours_kept} hours kept: {resident_mib():.0f} MiB")
+          f"{bounds.hours_kept} hours kept: {replayed_mib:.0f} MiB")
     pages = [open_page(port)[0] for _ in range(args.pages)]
-    print(f"with {args.pages} live pages, each past its snapshot: {resident_mib():.0f} MiB")
+    pages_mib = resident_mib()
+    print(f"with {args.pages} live pages, each past its snapshot: {pages_mib:.0f} MiB")
     refused, status = open_page(port)
     print(f"one page more: HTTP {status}")
     for start in range(0, args.changes, 500):
         feed.deliver(changes(newest, start, min(500, args.changes - start)))
     time.sleep(1)
+    stalled_mib, dropped = resident_mib(), app.state.live.slow_pages_dropped
     print(f"after {args.changes} more changes that no page read (queues of {bounds.client_queue_events}): "
-          f"{resident_mib():.0f} MiB, {app.state.live.slow_pages_dropped} pages dropped")
+          f"{stalled_mib:.0f} MiB, {dropped} pages dropped")
+    benchmark_records.write("dashboard_memory", {
+        "pages": args.pages, "records_replayed": len(feed.records), "hours_kept": bounds.hours_kept,
+        "changes": args.changes, "one_page_more_http_status": status, "pages_dropped": dropped,
+        "resident_mib": {"started": started_mib, "replayed": replayed_mib, "with_pages": pages_mib,
+                         "after_changes": stalled_mib},
+    }, name=args.record)
     for page in [*pages, refused]:
         page.close()
     server.should_exit = True

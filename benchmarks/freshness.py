@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from benchmarks import records
 from geo import RegionIndex
 from ingest.clock import Clock
 from ingest.kafka_clients import make_client
@@ -72,6 +73,7 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=30, help="seconds left out of the figures")
     parser.add_argument("--parallelism", type=int, default=2)
     parser.add_argument("--checkpoint-interval", type=int, help="seconds (default: flink-conf/config.yaml's)")
+    records.add_name_option(parser, "freshness")
     args = parser.parse_args()
 
     run = PipelineRun.create("fresh", checkpoint_interval_s=args.checkpoint_interval)
@@ -95,8 +97,13 @@ def main() -> None:
     print(f"\n{acked[-1][1]:,} readings at {args.rate:,.0f}/s for {args.seconds:.0f} s, parallelism {args.parallelism}, "
           f"checkpoint every {checkpoint_s}; freshness after a {args.warm_up:.0f} s warm-up "
           f"({len(delays)} observations, four a second):")
-    for name, value in (("p50", np.percentile(delays, 50)), ("p99", np.percentile(delays, 99)), ("max", delays.max())):
+    seconds = {"p50": float(np.percentile(delays, 50)), "p99": float(np.percentile(delays, 99)), "max": float(delays.max())}
+    for name, value in seconds.items():
         print(f"  {name}  {value:6.1f} s")
+    records.write("freshness", {
+        "readings": acked[-1][1], "rate": args.rate, "seconds": args.seconds, "parallelism": args.parallelism,
+        "warm_up_s": args.warm_up, "observations": len(delays), "freshness_s": seconds,
+    }, name=args.record)
 
 
 if __name__ == "__main__":

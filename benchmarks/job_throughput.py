@@ -11,13 +11,14 @@ Kafka, Cassandra) is read from /proc, which together show where the time goes; w
 ``--profile-seconds`` a JFR profile of the TaskManager says which code. The profile slows the
 job, so the rates of such a run are not the figures to quote. Needs the local stack (make up).
 
-    .venv/bin/python -m benchmarks.job_throughput --count 1000000 --parallelism 2
+    .venv/bin/python -m benchmarks.job_throughput --count 1000000 --parallelism 2 --runs 3
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from benchmarks import records
 from benchmarks.jvm_profile import record, summary
 from benchmarks.process_cpu import cpu_seconds_by_role, spent_since
 from ingest.loadgen import LoadJob, run_load
@@ -39,6 +41,7 @@ VARIANTS = {
     "job without Python UDF": ROOT / "benchmarks" / "job_without_python_udf.py",
     FLOOR: ROOT / "benchmarks" / "plain_sql_floor.py",
 }
+RECORD_KEYS = {"job": "job", "job without Python UDF": "job_without_python_udf", FLOOR: "floor"}
 
 
 @dataclass
@@ -139,19 +142,39 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
     return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v}, cpu, profile)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=1_000_000)
-    parser.add_argument("--parallelism", type=int, default=2)
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
-    parser.add_argument("--profile-seconds", type=float, default=0,
-                        help="record a JFR profile of the TaskManager for this long, 10 s into each run")
-    args = parser.parse_args()
-    try:
-        results = [measure(variant, args.count, args.parallelism, args.profile_seconds) for variant in args.variants]
-    except NotRunning as error:
-        sys.exit(f"job_throughput.py: the benchmark's job cannot run, nothing measured: {error}")
-    print(f"\n{args.count:,} readings, parallelism {args.parallelism}, from RUNNING to all counted in Cassandra:")
+def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
+    """The record of ``runs`` (each a list of variants measured in turn): per variant, each run's rate
+    and CPU per reading and their medians; the job's ratio to the others in each run; the job per slot."""
+    by_variant: dict[str, list[Measurement]] = defaultdict(list)
+    for run in runs:
+        for result in run:
+            by_variant[result.variant].append(result)
+
+    def per_reading_us(results: list[Measurement], role: str) -> list[float]:
+        return [result.cpu_seconds.get(role, 0.0) * 1e6 / result.readings for result in results]
+
+    recorded: dict = {"parallelism": parallelism, "runs": len(runs)}
+    for variant, results in by_variant.items():
+        rates = [result.rate for result in results]
+        recorded[RECORD_KEYS[variant]] = {
+            "readings": results[0].readings,
+            "rates": rates, "rate": statistics.median(rates),
+            "taskmanager_us_per_reading": statistics.median(per_reading_us(results, "Flink TaskManager (JVM)")),
+            "python_us_per_reading": statistics.median(per_reading_us(results, "Python workers")),
+            "taskmanager_us_per_reading_runs": per_reading_us(results, "Flink TaskManager (JVM)"),
+            "python_us_per_reading_runs": per_reading_us(results, "Python workers"),
+        }
+    if "job" in by_variant:
+        recorded["job_per_slot"] = recorded["job"]["rate"] / parallelism
+        for other in (name for name in ("job without Python UDF", FLOOR) if name in by_variant):
+            ratios = [job.rate / that.rate for job, that in zip(by_variant["job"], by_variant[other], strict=True)]
+            recorded[f"ratio_job_to_{RECORD_KEYS[other]}"] = {"runs": ratios, "median": statistics.median(ratios),
+                                                               "min": min(ratios), "max": max(ratios)}
+    return recorded
+
+
+def report(results: list[Measurement], count: int, parallelism: int) -> None:
+    print(f"\n{count:,} readings, parallelism {parallelism}, from RUNNING to all counted in Cassandra:")
     for result in results:
         print(f"  {result.variant:<24} {result.seconds:8.1f} s  {result.rate:10,.0f} readings/s")
         for name, share in sorted(result.busy_share.items(), key=lambda item: -item[1]):
@@ -166,6 +189,29 @@ def main() -> None:
     for other in (name for name in ("job without Python UDF", FLOOR) if name in rates):
         if "job" in rates:
             print(f"  ratio job / {other}: {rates['job'] / rates[other]:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--parallelism", type=int, default=2)
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--runs", type=int, default=1, help="measure the variants this many times, in turn")
+    parser.add_argument("--profile-seconds", type=float, default=0,
+                        help="record a JFR profile of the TaskManager for this long, 10 s into each run")
+    records.add_name_option(parser, "job_throughput")
+    args = parser.parse_args()
+    runs = []
+    try:
+        for _ in range(args.runs):
+            runs.append([measure(variant, args.count, args.parallelism, args.profile_seconds) for variant in args.variants])
+            report(runs[-1], args.count, args.parallelism)
+    except NotRunning as error:
+        sys.exit(f"job_throughput.py: the benchmark's job cannot run, nothing measured: {error}")
+    if args.profile_seconds:
+        print("a profiled run is slowed by its profile: no record written")
+    else:
+        records.write("job_throughput", figures(runs, args.parallelism), name=args.record)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from benchmarks import records
 from ingest.kafka_clients import BATCH_BYTES
 from ingest.sensor_simulator import SensorSimulator
 
@@ -71,13 +72,22 @@ def main() -> None:
     print(f"reading as JSON (the Kafka value):     mean {mean:.1f} B, min {min(sizes)}, max {max(sizes)}")
     print(f"key (the reading's id):                {len(keys[0])} B")
     print(f"API response of {POLL_READINGS:,} readings:        {response:,} B")
-    for label, per_batch in ((f"poll batch ({POLL_READINGS // PARTITIONS} records)", POLL_READINGS // PARTITIONS),
-                             (f"full batch ({full_batch:,} records, 256 KiB)", full_batch)):
+    kafka = {}
+    for key, label, per_batch in (
+        ("poll_batch", f"poll batch ({POLL_READINGS // PARTITIONS} records)", POLL_READINGS // PARTITIONS),
+        ("full_batch", f"full batch ({full_batch:,} records, 256 KiB)", full_batch),
+    ):
         raw = per_reading(keys, values, per_batch, NONE)
         packed = per_reading(keys, values, per_batch, ZSTD)
         print(f"Kafka, {label:<37} {raw:6.1f} B/reading uncompressed, {packed:6.1f} B/reading zstd "
               f"({packed / raw:.0%})")
+        kafka[key] = {"records": per_batch, "bytes_uncompressed": raw, "bytes_zstd": packed}
     print(f"1 GB per minute of readings as JSON:   {1e9 / 60 / mean:,.0f} readings/s")
+    records.write("message_size", {
+        "readings": args.count, "json_bytes_mean": mean, "json_bytes_min": min(sizes), "json_bytes_max": max(sizes),
+        "key_bytes": len(keys[0]), "api_response_bytes": response, "api_response_readings": POLL_READINGS,
+        "kafka": kafka, "one_gb_per_minute_readings_per_s": 1e9 / 60 / mean,
+    })
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import replace
 
+from benchmarks import records
 from ingest.kafka_clients import CLIENTS
 from ingest.loadgen import LoadJob, run_load
 from settings import Settings
@@ -27,10 +28,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300_000, help="readings per run")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--clients", nargs="+", choices=CLIENTS, default=list(CLIENTS))
+    records.add_name_option(parser, "producer_rate")
     args = parser.parse_args()
     kafka = Settings.from_env().kafka
     admin = KafkaAdminClient(client_id="bench", **kafka.client_options())
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; {args.count:,} readings per run")
+    rates: dict[str, dict[str, float]] = {}
     try:
         for client in args.clients:
             for processes in args.processes:
@@ -44,8 +47,11 @@ def main() -> None:
                       f"({summary.acknowledged:,} of {summary.sent:,} in {summary.seconds:.1f} s, "
                       f"load average {os.getloadavg()[0]:.1f})")
                 admin.delete_topics([topic])
+                rates.setdefault(client.replace("-", "_"), {})[f"processes_{processes}"] = summary.rate
     finally:
         admin.close()
+    records.write("producer_rate", {"readings_per_run": args.count, "acknowledged_readings_per_s": rates},
+                  name=args.record)
 
 
 if __name__ == "__main__":

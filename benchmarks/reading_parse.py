@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from benchmarks import records
 from ingest.sensor_simulator import FaultMix, SensorSimulator
 from readings import ReadingParser
 from settings import ReadingRules
@@ -37,10 +38,13 @@ def main() -> None:
     args = parser.parse_args()
     now_ms = int(time.time() * 1000)
     times = now_ms - np.arange(args.count, 0, -1)
-    for label, faults in (("valid", FaultMix()), ("20% broken", FaultMix(malformed=0.2))):
+    figures = {}
+    for key, label, faults in (("valid", "valid", FaultMix()), ("broken_20_percent", "20% broken", FaultMix(malformed=0.2))):
         texts = SensorSimulator(RegionIndex.default(), seed=1, faults=faults, message_faults=True).batch(times, now_ms).texts
         rate = measure(texts, now_ms)
         print(f"parse_reading, {label:>10}: {rate:>10,.0f} messages/s ({1e6 / rate:.2f} µs each)")
+        figures[key] = {"messages_per_s": rate, "us_per_message": 1e6 / rate}
+    records.write("reading_parse", {"messages": args.count, **figures})
 
 
 if __name__ == "__main__":

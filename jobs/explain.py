@@ -322,6 +322,7 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
 
     from jobs import hourly_region_means as job
     from settings import Settings
+    from udfs.internal_rows import internal_rows, rows_table
     from udfs.jvm_functions import with_job_functions
 
     env = with_job_functions(StreamExecutionEnvironment.get_execution_environment())
@@ -346,8 +347,9 @@ def correction_changelogs(before: Iterable[ExampleReading], correction: ExampleR
     readings = env.from_collection([r.row() for r in (*before, correction)], type_info=reading_type).map(
         pause_before_the_correction, output_type=reading_type
     )
-    contributions, _late = job.versioned_contributions(t_env, readings, settings.job)
-    stages = {"versions": contributions}
+    contributions, _late = job.versioned_contributions(t_env, internal_rows(t_env, t_env.from_data_stream(readings)),
+                                                       settings.job)
+    stages = {"versions": t_env.to_data_stream(rows_table(t_env, contributions))}
     job.enable_mini_batches(t_env, settings)
     means = job.hourly_means(t_env, job.with_copies_three_hours_later(t_env, contributions))
     stages["means"] = t_env.to_changelog_stream(means)
@@ -411,9 +413,9 @@ def correction_report(
         "means": after_the_state(changelogs["means"], expected_state(before)),
     }
     titles = {
-        "versions": "versions by id: contributions (one value each; DELETE retracts it)",
+        "versions": "versions by id: contributions (hour, region, value, weight: +1 adds it, -1 takes it back)",
         "means": "hourly means: each contribution in its hour and, as its 'before', three hours later;\n"
-                 "GROUP BY hour, region (AVG and COUNT of the own values, AVG of the earlier ones)",
+                 "GROUP BY hour, region (sums and counts of the own values and of the earlier ones)",
     }
     for stage, title in titles.items():
         rows = changelogs[stage]

@@ -178,15 +178,18 @@ def partition_watermarks(t_env: StreamTableEnvironment, parsed: Table, job: JobS
     processing speed; this one depends only on the partition's content, so a restart, a replay or
     another parallelism reaches the same verdicts.
     """
-    readings, rejected = partition_watermark(t_env.to_data_stream(parsed), job.out_of_orderness_seconds * 1000)
-    return readings, t_env.from_data_stream(rejected)
+    return partition_watermark(t_env, parsed, job.out_of_orderness_seconds * 1000)
 
 
 def versioned_contributions(t_env: StreamTableEnvironment, readings: DataStream, job: JobSettings) -> tuple[DataStream, Table]:
-    """Versions: the last message per id wins; returns (value changes as a changelog stream, too-late readings)."""
-    versions, late = reading_versions(readings, job.allowed_lateness_seconds * 1000, job.id_retention_ms)
+    """Versions: the last message per id wins; returns (signed changes of counted values, too-late readings).
+
+    A new reading adds its value (weight +1), a correction takes the old one back (weight -1)
+    and adds the new one: signs rather than retractions, so the changes stay insert-only.
+    """
+    versions, late = reading_versions(t_env, readings, job.allowed_lateness_seconds * 1000, job.id_retention_ms)
     versions = versions.uid("reading-versions").name("versions by id")
-    return versions, t_env.from_data_stream(late).select(col("late_key").alias("k"), col("late_value").alias("v"))
+    return versions, late.select(col("late_key").alias("k"), col("late_value").alias("v"))
 
 
 def with_copies_three_hours_later(t_env: StreamTableEnvironment, contributions: DataStream) -> Table:
@@ -198,18 +201,21 @@ def with_copies_three_hours_later(t_env: StreamTableEnvironment, contributions: 
     readers of Cassandra found rows missing, and held the aggregation state twice.) A JVM step
     chained after the versions step makes the copies (``udfs.three_hours_later``).
     """
-    return t_env.from_changelog_stream(copies_three_hours_later(contributions))
+    return copies_three_hours_later(t_env, contributions)
 
 
 def hourly_means(t_env: StreamTableEnvironment, contributions: Table) -> Table:
-    """Hourly means and the mean three hours before: a regular aggregation, so values retract.
+    """Hourly means and the mean three hours before, from signed sums: a regular aggregation.
 
-    A key whose hour has no reading of its own (``readings`` 0) carries only the mean three
-    hours before: it is not a row of the results (``udfs.cassandra_writer.has_row``).
+    A correction takes its old value back by adding it with weight -1, so a mean is its sum over
+    its count, and a key whose count falls back to 0 has no mean. A key whose hour has no
+    reading of its own (``readings`` 0) carries only the mean three hours before: it is not a
+    row of the results (``udfs.cassandra_writer.has_row``).
     """
     return t_env.sql_query(
-        f"SELECT hour_ms, region, AVG(own_temperature) AS mean_temperature, "
-        f"COUNT(own_temperature) AS readings, AVG(earlier_temperature) AS mean_temperature_3h_before "
+        f"SELECT hour_ms, region, SUM(own_sum) / NULLIF(SUM(own_count), 0) AS mean_temperature, "
+        f"COALESCE(SUM(own_count), 0) AS readings, "
+        f"SUM(earlier_sum) / NULLIF(SUM(earlier_count), 0) AS mean_temperature_3h_before "
         f"FROM {contributions} GROUP BY hour_ms, region"
     )
 
@@ -237,7 +243,8 @@ def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
 
 
 def enable_mini_batches(t_env: StreamTableEnvironment, settings: Settings) -> None:
-    """Mini-batches bound the write rate: each (hour, region) changes at most once per batch.
+    """Mini-batches bound the write rate: each (hour, region) changes at most once per batch, and
+    a batch closes after ``result_latency_ms``, or sooner under a backlog of ``result_batch_rows``.
 
     Only for what is translated after this call: the processing-time mini-batch assigner
     replaces event-time watermarks downstream, so the steps that judge lateness are translated
@@ -246,7 +253,7 @@ def enable_mini_batches(t_env: StreamTableEnvironment, settings: Settings) -> No
     config = t_env.get_config()
     config.set("table.exec.mini-batch.enabled", "true")
     config.set("table.exec.mini-batch.allow-latency", f"{settings.job.result_latency_ms} ms")
-    config.set("table.exec.mini-batch.size", "10000")
+    config.set("table.exec.mini-batch.size", str(settings.job.result_batch_rows))
     config.set("table.optimizer.agg-phase-strategy", "TWO_PHASE")
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the project needs from nothing, and again only what changed:
-#   - .venv with our package and its test/benchmark extras (pip, from pyproject.toml)
+#   - .venv with our package and its test, benchmark and tools (cqlsh) extras (pip, from pyproject.toml)
 #   - build/bare-python: Flink's Python and only the libraries the job imports at run time (the
 #     requirements of pyproject.toml that jobs/shipped_code.py names), not our package: the
 #     interpreter of the Python workers in the test that the job ships all the code it needs
@@ -48,7 +48,7 @@ fi
 if fresh python pyproject.toml; then
   log "installing Python packages (first time: about 2 minutes)"
   .venv/bin/python -m pip install -q --upgrade pip wheel setuptools
-  .venv/bin/python -m pip install -q -e ".[test,bench]"
+  .venv/bin/python -m pip install -q -e ".[test,bench,tools]"
   done_step python
 else
   log "Python packages up to date"

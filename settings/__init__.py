@@ -287,6 +287,10 @@ class JobSettings:
     idle_partition_timeout_seconds: int = 30
     # How long results may wait before they are emitted: mini-batch latency of the aggregation.
     result_latency_ms: int = 1000
+    # A mini-batch also closes after this many rows. The aggregation keeps one accumulator per
+    # (hour, region), not the rows, so this only says how often a backlog rewrites the same
+    # results: at 10,000 a replay rewrote each row a dozen times a second (docs/benchmarks.md).
+    result_batch_rows: int = 200_000
     # Cassandra writes are retried with backoff for this long, then the task fails and restarts.
     sink_retry_seconds: float = 30.0
     # Test-only fault injection: the UDF raises once when this file exists, then deletes it.

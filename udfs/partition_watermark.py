@@ -13,13 +13,17 @@ from __future__ import annotations
 
 from pyflink.datastream import DataStream
 from pyflink.java_gateway import get_gateway
+from pyflink.table import StreamTableEnvironment, Table
 
 
-def partition_watermark(parsed: DataStream, out_of_orderness_ms: int) -> tuple[DataStream, DataStream]:
+def partition_watermark(t_env: StreamTableEnvironment, parsed: Table,
+                        out_of_orderness_ms: int) -> tuple[DataStream, Table]:
     """(readings as id, event_ms, lat, lon, temperature, region, watermark_ms; dead letters as k, v).
 
     ``parsed`` has udfs.parse_and_locate's columns followed by kafka_partition and event_time.
+    The readings are a stream of the table runtime's own rows (``fr.iot.temperature.tables.InternalRows``),
+    for the versions step; Python code cannot read them.
     """
     step = get_gateway().jvm.fr.iot.temperature.watermarks.PartitionWatermarkStep
-    readings = step.readings(parsed._j_data_stream, out_of_orderness_ms)
-    return DataStream(readings), DataStream(step.rejected(readings))
+    readings = step.readings(t_env._j_tenv, parsed._j_table, out_of_orderness_ms)
+    return DataStream(readings), Table(step.rejected(t_env._j_tenv, readings), t_env)

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 from pyflink.datastream import DataStream
 from pyflink.java_gateway import get_gateway
+from pyflink.table import StreamTableEnvironment, Table
 
 
-def reading_versions(readings: DataStream, allowed_lateness_ms: int, retention_ms: int) -> tuple[DataStream, DataStream]:
-    """(value changes as a changelog of hour_ms, region, temperature; late records as late_key, late_value).
+def reading_versions(t_env: StreamTableEnvironment, readings: DataStream, allowed_lateness_ms: int,
+                     retention_ms: int) -> tuple[DataStream, Table]:
+    """(value changes as hour_ms, region, temperature, weight; late records as late_key, late_value).
 
-    ``readings`` has the columns id, event_ms, lat, lon, temperature, region, watermark_ms.
+    ``readings`` is a stream of internal rows (``udfs.internal_rows``) with the columns id,
+    event_ms, lat, lon, temperature, region, watermark_ms. A change adds its value (weight +1)
+    or takes it back (weight -1): signs keep the stream insert-only.
     """
     step = get_gateway().jvm.fr.iot.temperature.versions.ReadingVersionsStep
     versions = step.versions(readings._j_data_stream, allowed_lateness_ms, retention_ms)
-    return DataStream(versions), DataStream(step.lateReadings(versions))
+    return DataStream(versions), Table(step.lateReadings(t_env._j_tenv, versions), t_env)

@@ -35,3 +35,19 @@ def test_a_job_that_cannot_get_its_slots_stops_the_benchmark_with_one_message(mo
     with pytest.raises(SystemExit) as stopped:
         job_throughput.main()
     assert "cannot run, nothing measured" in str(stopped.value) and "lack of task slots" in str(stopped.value)
+
+
+def measured(variant: str, seconds: float, jvm_s: float) -> job_throughput.Measurement:
+    return job_throughput.Measurement(variant, 1_000_000, seconds, {}, {"Flink TaskManager (JVM)": jvm_s}, [])
+
+
+def test_the_record_holds_each_runs_rates_their_medians_and_the_ratio_to_the_floor_of_the_same_run() -> None:
+    runs = [[measured("job", 25.0, 40.0), measured(job_throughput.FLOOR, 10.0, 20.0)],
+            [measured("job", 20.0, 50.0), measured(job_throughput.FLOOR, 12.5, 15.0)],
+            [measured("job", 40.0, 30.0), measured(job_throughput.FLOOR, 10.0, 14.0)]]
+    record = job_throughput.figures(runs, parallelism=2)
+    assert record["job"]["rates"] == [40_000, 50_000, 25_000] and record["job"]["rate"] == 40_000
+    assert record["job"]["taskmanager_us_per_reading"] == 40.0 and record["job"]["python_us_per_reading"] == 0
+    assert record["floor"]["rate"] == 100_000
+    assert record["ratio_job_to_floor"] == {"runs": [0.4, 0.625, 0.25], "median": 0.4, "min": 0.25, "max": 0.625}
+    assert record["job_per_slot"] == 20_000 and record["runs"] == 3

@@ -7,6 +7,7 @@ from pyflink.common import RowKind
 
 from jobs import explain
 from jobs.explain import R0, R1, R2, R3, Task
+from jobs.submit import ROOT
 
 CHAIN = (
     "Source: t[1] -> Calc[2] -> TableToDataStream -> (*anonymous_datastream_source$2*[6] -> Calc[7], Sink[9]: Writer)"
@@ -49,6 +50,10 @@ def test_the_plan_of_the_real_job() -> None:
     operators = [name for task in tasks for name in task.operators]
     assert not any(name.startswith("Join") for name in operators)
     assert sum(name.startswith("GlobalGroupAggregate") for name in operators) == 1
+    # docs/architecture.md §3.1 quotes both views of this plan "unchanged": they must be today's.
+    architecture = (ROOT / "docs" / "architecture.md").read_text()
+    assert explain.mermaid(tasks) in architecture
+    assert explain.tasks_table(tasks) in architecture
 
 
 def test_the_command_prints_the_operators_and_the_planner_text(capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,8 +123,8 @@ def correction_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[s
 
 def test_a_correction_moving_a_reading_to_the_next_hour(capsys: pytest.CaptureFixture[str]) -> None:
     report, rows = correction_report(capsys)
-    # The versions step retracts the old value from 10:00 and adds the new one to 11:00 ...
-    assert "caused by the correction:\n    -D (10:00, Bretagne, 12)\n    +I (11:00, Bretagne, 12.4)\n" in report
+    # The versions step takes the old value back from 10:00 (weight -1) and adds the new one to 11:00 ...
+    assert "caused by the correction:\n    +I (10:00, Bretagne, 12, -1)\n    +I (11:00, Bretagne, 12.4, 1)\n" in report
     # ... and Cassandra ends with the rows of r0, r2, r3 and the corrected r1, 13:00 following 10:00.
     assert CASSANDRA_ROWS in report and rows == [
         "  10:00 Bretagne: mean 10, readings 1, 3h before null",

@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from pyflink.common import Row, RowKind, Types
+from pyflink.common import Row, Types
 from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.table import EnvironmentSettings, StreamTableEnvironment, TableEnvironment
 
@@ -17,6 +17,7 @@ from oracle.watermark import watermark_time_ms
 from results.hours import HOUR_MS
 from settings import JobSettings, KafkaSettings, ReadingRules, Settings
 from tests.support.bad_inputs import kafka_messages
+from udfs.internal_rows import internal_rows
 from udfs.jvm_functions import job_functions_jar, with_job_functions
 
 KAFKA_MS = int(datetime(2019, 2, 20, tzinfo=UTC).timestamp() * 1000)
@@ -125,23 +126,25 @@ def test_dead_letters_are_written_exactly_once_keyed() -> None:
     assert "'key.fields' = 'k'" in ddl
 
 
-def change(kind: RowKind, hour: int, region: str, temperature: float) -> Row:
-    row = Row(hour * HOUR_MS, region, temperature)
-    row.set_row_kind(kind)
-    return row
+ADD, TAKE_BACK = 1, -1  # the versions step's weights
+
+
+def change(weight: int, hour: int, region: str, temperature: float) -> Row:
+    return Row(hour * HOUR_MS, region, temperature, weight)
 
 
 def final_rows(changes: list[Row]) -> dict[tuple[int, str], tuple]:
-    """Run with_copies_three_hours_later and hourly_means on a changelog; the rows Cassandra ends
-    with when the writer applies what they emit."""
+    """Run with_copies_three_hours_later and hourly_means on signed contributions; the rows
+    Cassandra ends with when the writer applies what they emit."""
     env = with_job_functions(StreamExecutionEnvironment.get_execution_environment())
     env.set_parallelism(1)
     t_env = StreamTableEnvironment.create(env)
     settings = Settings()
     job.configure(t_env, settings)
     job.enable_mini_batches(t_env, settings)
-    row_type = Types.ROW_NAMED(["hour_ms", "region", "temperature"], [Types.LONG(), Types.STRING(), Types.DOUBLE()])
-    stream = env.from_collection(changes, type_info=row_type)
+    row_type = Types.ROW_NAMED(["hour_ms", "region", "temperature", "weight"],
+                               [Types.LONG(), Types.STRING(), Types.DOUBLE(), Types.INT()])
+    stream = internal_rows(t_env, t_env.from_data_stream(env.from_collection(changes, type_info=row_type)))
     results = job.hourly_means(t_env, job.with_copies_three_hours_later(t_env, stream))
     with results.execute().collect() as rows:
         changelog = [(row.get_row_kind(), tuple(row)) for row in rows]
@@ -150,18 +153,18 @@ def final_rows(changes: list[Row]) -> dict[tuple[int, str], tuple]:
 
 def test_means_retract_corrections_and_follow_the_hour_three_before() -> None:
     state = final_rows([
-        change(RowKind.INSERT, 10, "Bretagne", 10.0),
-        change(RowKind.INSERT, 13, "Bretagne", 20.0),
-        change(RowKind.INSERT, 13, "Bretagne", 30.0),
-        change(RowKind.DELETE, 13, "Bretagne", 20.0),
-        change(RowKind.INSERT, 13, "Bretagne", 22.0),
-        change(RowKind.INSERT, 10, "Bretagne", 14.0),
-        change(RowKind.INSERT, 11, "Corse", 5.0),
-        change(RowKind.DELETE, 11, "Corse", 5.0),
+        change(ADD, 10, "Bretagne", 10.0),
+        change(ADD, 13, "Bretagne", 20.0),
+        change(ADD, 13, "Bretagne", 30.0),
+        change(TAKE_BACK, 13, "Bretagne", 20.0),
+        change(ADD, 13, "Bretagne", 22.0),
+        change(ADD, 10, "Bretagne", 14.0),
+        change(ADD, 11, "Corse", 5.0),
+        change(TAKE_BACK, 11, "Corse", 5.0),
         # 14:00 loses its only reading while 11:00 keeps one: its row goes, 11:00's stays.
-        change(RowKind.INSERT, 11, "Occitanie", 7.0),
-        change(RowKind.INSERT, 14, "Occitanie", 8.0),
-        change(RowKind.DELETE, 14, "Occitanie", 8.0),
+        change(ADD, 11, "Occitanie", 7.0),
+        change(ADD, 14, "Occitanie", 8.0),
+        change(TAKE_BACK, 14, "Occitanie", 8.0),
     ])
     assert state == {
         (10, "Bretagne"): (12.0, 2, None), (13, "Bretagne"): (26.0, 2, 12.0), (11, "Occitanie"): (7.0, 1, None),

@@ -119,7 +119,7 @@ def versions():
 def late_record(versions, reading_id: str, event_ms: int, watermark_ms: int, region: str = "Bretagne") -> tuple[str, dict]:
     version = versions.Version(event_ms, 48.1, -1.7, 9.5, region)
     row = versions.LateRecord.record(reading_id, version, watermark_ms, versions.Outcome.TOO_LATE)
-    key, value = row.getField(0), row.getField(1)
+    key, value = row.getString(0).toString(), row.getString(1).toString()
     assert len(key.encode()) + len(value.encode()) <= MAX_RECORD_BYTES
     return key, json.loads(value)
 

@@ -33,13 +33,16 @@ def jvm_plain_reading(payload: bytes | None, judged_at_ms: int, rules: ReadingRu
     jvm = get_gateway().jvm
     function, rows = jvm.fr.iot.temperature.events.PlainReading(), jvm.java.util.ArrayList()
     function.setCollector(jvm.org.apache.flink.api.common.functions.util.ListCollector(rows))
+    data = jvm.org.apache.flink.table.data
     function.eval(
-        payload, jvm.java.time.Instant.ofEpochMilli(judged_at_ms), rules.timezone,
+        payload, data.TimestampData.fromEpochMillis(judged_at_ms), data.StringData.fromString(rules.timezone),
         round(rules.future_margin_seconds * 1000), earliest_ms(rules.earliest_year), rules.max_id_length,
         float(rules.min_temperature), float(rules.max_temperature),
     )  # fmt: skip
     [row] = rows
-    return None if row.getField(0) is None else PlainReading(*(row.getField(i) for i in range(5)))
+    if row.isNullAt(0):
+        return None
+    return PlainReading(row.getString(0).toString(), row.getLong(1), row.getDouble(2), row.getDouble(3), row.getDouble(4))
 
 
 class JobParse(NamedTuple):

@@ -10,6 +10,7 @@ from pyflink.table import StreamTableEnvironment
 
 from jobs import hourly_region_means as job
 from settings import JobSettings
+from udfs.internal_rows import rows_table
 from udfs.jvm_functions import with_job_functions
 from udfs.parse_and_locate import COLUMNS, READING, REJECTED
 
@@ -41,7 +42,7 @@ def judged(messages: list[Row]) -> tuple[list[tuple], list[tuple]]:
     parsed = t_env.from_data_stream(env.from_collection(messages, type_info=PARSED))
     readings, rejected = job.partition_watermarks(t_env, parsed,
                                                   JobSettings(out_of_orderness_seconds=OUT_OF_ORDERNESS_MS // 1000))
-    with t_env.from_data_stream(readings).execute().collect() as rows:
+    with rows_table(t_env, readings).execute().collect() as rows:
         reading_rows = [tuple(row) for row in rows]
     with rejected.execute().collect() as rows:
         dead_letters = [tuple(row) for row in rows]

@@ -1,13 +1,15 @@
 package fr.iot.temperature.events;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.table.functions.TableFunction;
-import org.apache.flink.types.Row;
 
 /**
  * The reading a message holds, parsed in the JVM when the message is plainly valid; null for
@@ -20,13 +22,14 @@ import org.apache.flink.types.Row;
  * {@code temperature} within their ranges. Such a message is a reading for the Python parser too,
  * with the same values (property tests hold the two to each other), so the Python worker only
  * has to locate it; a rejection's reason and detail are always the Python parser's. It exists
- * because parsing in the Python worker was most of its time.
+ * because parsing in the Python worker was most of its time. It takes and gives the table
+ * runtime's own data structures, so the planner converts nothing around each call.
  */
-@FunctionHint(output = @DataTypeHint(PlainReading.ROW_TYPE))
-public class PlainReading extends TableFunction<Row> {
+@FunctionHint(output = @DataTypeHint(value = PlainReading.ROW_TYPE, bridgedTo = RowData.class))
+public class PlainReading extends TableFunction<RowData> {
     static final String ROW_TYPE =
             "ROW<plain_id STRING, plain_event_ms BIGINT, plain_lat DOUBLE, plain_lon DOUBLE, plain_temperature DOUBLE>";
-    private static final Row NOT_PLAIN = Row.of(null, null, null, null, null);
+    private static final RowData NOT_PLAIN = new GenericRowData(5);
 
     private static final byte[] ID = ascii("id");
     private static final byte[] TIMESTAMP = ascii("timestamp");
@@ -34,14 +37,14 @@ public class PlainReading extends TableFunction<Row> {
     private static final byte[] LON = ascii("lon");
     private static final byte[] TEMPERATURE = ascii("temperature");
 
-    private transient String zoneName;
+    private transient StringData zoneName;
     private transient ZoneId zone;
 
     /** Emits exactly one row per message: its reading, or all nulls when it is not plainly one, so none is dropped. */
     public void eval(
             byte[] payload,
-            @DataTypeHint("TIMESTAMP_LTZ(3)") Instant kafkaTimestamp,
-            String zoneName,
+            @DataTypeHint(value = "TIMESTAMP_LTZ(3)", bridgedTo = TimestampData.class) TimestampData kafkaTimestamp,
+            @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData zoneName,
             long futureMarginMs,
             long earliestMs,
             int maxIdLength,
@@ -67,7 +70,7 @@ public class PlainReading extends TableFunction<Row> {
             return;
         }
         Long eventMs = ReadingEventTime.epochMs(stamp, zoneOf(zoneName));
-        if (eventMs == null || eventMs < earliestMs || eventMs - kafkaTimestamp.toEpochMilli() > futureMarginMs) {
+        if (eventMs == null || eventMs < earliestMs || eventMs - kafkaTimestamp.getMillisecond() > futureMarginMs) {
             collect(NOT_PLAIN);
             return;
         }
@@ -76,13 +79,15 @@ public class PlainReading extends TableFunction<Row> {
             collect(NOT_PLAIN);
             return;
         }
-        collect(Row.of(id, eventMs, lat, lon, temperature));
+        collect(GenericRowData.of(StringData.fromString(id), eventMs, lat, lon, temperature));
     }
 
-    private ZoneId zoneOf(String name) {
+    /** The zone, looked up again only when the name changes (it is a constant of the job). */
+    private ZoneId zoneOf(StringData name) {
         if (!name.equals(zoneName)) {
-            zone = name.equalsIgnoreCase("UTC") ? ZoneOffset.UTC : ZoneId.of(name);
-            zoneName = name;
+            String text = name.toString();
+            zone = text.equalsIgnoreCase("UTC") ? ZoneOffset.UTC : ZoneId.of(text);
+            zoneName = StringData.fromString(text);
         }
         return zone;
     }

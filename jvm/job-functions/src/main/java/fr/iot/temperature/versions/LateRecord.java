@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import org.apache.flink.types.Row;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
 
 /**
  * A record of {@code sensor.readings.late}: keyed by the reading's id, valued with the reading,
@@ -28,14 +30,14 @@ public final class LateRecord {
     private LateRecord() {}
 
     /** The (key, value) row the late sink writes. */
-    public static Row record(String id, Version version, long watermarkMs, Outcome outcome) {
+    public static RowData record(String id, Version version, long watermarkMs, Outcome outcome) {
         String kept = utf8Start(id, MAX_ID_BYTES);
         String value = json(kept, version, watermarkMs, outcome);
         if (kept.length() < id.length()) {
             int original = utf8Size(id) + utf8Size(json(id, version, watermarkMs, outcome));
             value = value.substring(0, value.length() - 1) + ", \"truncated\": true, \"original_bytes\": " + original + "}";
         }
-        return Row.of(kept, value);
+        return GenericRowData.of(StringData.fromString(kept), StringData.fromString(value));
     }
 
     static String json(String id, Version version, long watermarkMs, Outcome outcome) {

@@ -1,6 +1,5 @@
 package fr.iot.temperature.watermarks;
 
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
@@ -12,7 +11,9 @@ import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.types.Row;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.util.Collector;
 
 /**
@@ -27,8 +28,8 @@ import org.apache.flink.util.Collector;
  * rescale every task gets every partition's maximum and keeps the highest, whichever task reads
  * the partition now.
  */
-public class PartitionWatermarks extends ProcessFunction<Row, Row> implements CheckpointedFunction {
-    // Positions of the parsed columns (see PartitionWatermarkStep): rows from a DataStream have no names.
+public class PartitionWatermarks extends ProcessFunction<RowData, RowData> implements CheckpointedFunction {
+    // Positions of the parsed columns (see PartitionWatermarkStep).
     static final int KIND = 0;
     static final int ID = 1;
     static final int EVENT_MS = 2;
@@ -40,7 +41,8 @@ public class PartitionWatermarks extends ProcessFunction<Row, Row> implements Ch
     static final int DEAD_LETTER_VALUE = 9;
     static final int KAFKA_PARTITION = 10;
     static final int EVENT_TIME = 11;
-    static final String READING = "reading";
+    static final StringData READING = StringData.fromString("reading");
+    private static final int EVENT_TIME_PRECISION = 3;
 
     private final long outOfOrdernessMs;
     private transient Map<Integer, Long> maxEventSeconds;
@@ -51,19 +53,26 @@ public class PartitionWatermarks extends ProcessFunction<Row, Row> implements Ch
     }
 
     @Override
-    public void processElement(Row parsed, Context ctx, Collector<Row> out) {
-        long watermarkMs = watermarkAfter(parsed.getFieldAs(KAFKA_PARTITION), parsed.getFieldAs(EVENT_TIME));
-        if (READING.equals(parsed.getField(KIND))) {
-            out.collect(Row.of(parsed.getField(ID), parsed.getField(EVENT_MS), parsed.getField(LAT), parsed.getField(LON),
-                    parsed.getField(TEMPERATURE), parsed.getField(REGION), watermarkMs));
+    public void processElement(RowData parsed, Context ctx, Collector<RowData> out) {
+        long eventMs = parsed.getTimestamp(EVENT_TIME, EVENT_TIME_PRECISION).getMillisecond();
+        long watermarkMs = watermarkAfter(parsed.getInt(KAFKA_PARTITION), eventMs);
+        if (READING.equals(parsed.getString(KIND))) {
+            out.collect(GenericRowData.of(parsed.getString(ID), parsed.getLong(EVENT_MS), parsed.getDouble(LAT),
+                    parsed.getDouble(LON), parsed.getDouble(TEMPERATURE), parsed.getString(REGION), watermarkMs));
         } else {
-            ctx.output(PartitionWatermarkStep.REJECTED, Row.of(parsed.getField(DEAD_LETTER_KEY), parsed.getField(DEAD_LETTER_VALUE)));
+            ctx.output(PartitionWatermarkStep.REJECTED, GenericRowData.of(
+                    copy(parsed, DEAD_LETTER_KEY), copy(parsed, DEAD_LETTER_VALUE)));
         }
     }
 
+    /** The parse step's rows are reused for the next message: a string kept past this call is copied. */
+    private static StringData copy(RowData row, int field) {
+        return row.isNullAt(field) ? null : StringData.fromBytes(row.getString(field).toBytes());
+    }
+
     /** The partition's watermark once this event time is read: whole seconds, as the event time offers them. */
-    long watermarkAfter(Integer partition, Instant eventTime) {
-        long seconds = Math.floorDiv(eventTime.toEpochMilli(), 1000L);
+    long watermarkAfter(int partition, long eventMs) {
+        long seconds = Math.floorDiv(eventMs, 1000L);
         long highest = maxEventSeconds.merge(partition, seconds, Math::max);
         return highest * 1000 - outOfOrdernessMs;
     }

@@ -1,0 +1,48 @@
+"""Every figure the docs tie to a benchmark record matches that record (benchmarks/doc_figures.py).
+
+Records that need the local stack and a long run are produced at the end of a piece of work;
+until one is committed, the figures that name it are listed here as awaiting it, with the
+command that writes it. Once the record is in ``benchmarks/records/``, delete its line below:
+from then on its figures are checked like the others.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from benchmarks.doc_figures import disagreement, docs, marked_figures
+from benchmarks.records import RECORDS
+
+AWAITING = {
+    "job_throughput": ".venv/bin/python -m benchmarks.job_throughput --count 1000000 --parallelism 2 --runs 3",
+    "freshness": ".venv/bin/python -m benchmarks.freshness --rate 5000 --seconds 150 --parallelism 2",
+}
+
+FIGURES = [marked for doc, text in docs().items() for marked in marked_figures(text, doc)]
+
+
+def test_the_docs_mark_their_figures() -> None:
+    assert len(FIGURES) >= 20, "the markers of the docs' figures are gone"
+
+
+@pytest.mark.parametrize("marked", [m for m in FIGURES if not m.records & AWAITING.keys()],
+                         ids=lambda marked: marked.where())
+def test_a_marked_figure_matches_its_record(marked) -> None:
+    assert disagreement(marked) is None
+
+
+@pytest.mark.parametrize("name", sorted(AWAITING))
+def test_an_awaited_record_is_still_missing(name: str) -> None:
+    assert not (RECORDS / f"{name}.json").exists(), (
+        f"benchmarks/records/{name}.json exists: delete its line from AWAITING in {__file__} so its figures are checked")
+
+
+def test_figures_awaiting_a_record() -> None:
+    waiting = [m for m in FIGURES if m.records & AWAITING.keys()]
+    if waiting:
+        per_doc = Counter(marked.doc for marked in waiting)
+        commands = "; ".join(AWAITING[name] for name in sorted(set().union(*(m.records for m in waiting)) & AWAITING.keys()))
+        pytest.skip(f"{len(waiting)} figures await a record ({', '.join(f'{doc}: {n}' for doc, n in per_doc.items())}); "
+                    f"run: {commands}")
