@@ -2,9 +2,10 @@
 
 Flink: its bind-hosts and the REST bind-address (the RPC, blob, data and query-service ports follow
 them), and no metrics reporter with a port (Flink 2.2.1's Prometheus reporter cannot be bound to a
-host): it pushes to the monitoring's Pushgateway. Kafka: its listeners. Cassandra: its listen and RPC addresses, and JMX local only. Our own:
-the mock API and the poller's metrics, and the monitoring (Prometheus and what it scrapes). What stays on every interface (PyFlink's Beam gRPC servers)
-is a documented limit: docs/local-stack.md.
+host): it pushes to the monitoring's Pushgateway. Kafka: its listeners. Cassandra: its listen and
+RPC addresses, and JMX local only. Our own: the mock API and the poller's metrics, and the
+monitoring (Prometheus and what it scrapes). What stays on every interface (PyFlink's Beam gRPC
+servers) is a documented limit: docs/local-stack.md.
 """
 
 from __future__ import annotations
