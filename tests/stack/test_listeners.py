@@ -57,7 +57,8 @@ def test_flink_binds_its_servers_to_loopback(flink: dict[str, Any]) -> None:
 def test_flink_runs_no_metrics_reporter_that_listens(flink: dict[str, Any]) -> None:
     """The Prometheus reporter (and JMX's) take a port and no host: they would listen on every interface.
     The one reporter pushes to the local Pushgateway instead."""
-    factories = {key: value for key, value in flink.items() if key.startswith("metrics.reporter") and key.endswith("factory.class")}
+    factories = {key: value for key, value in flink.items()
+                 if key.startswith("metrics.reporter") and key.endswith("factory.class")}
     assert factories == {"metrics.reporter.promgateway.factory.class":
                          "org.apache.flink.metrics.prometheus.PrometheusPushGatewayReporterFactory"}
     assert not [key for key in flink if key.startswith("metrics.reporter") and key.endswith(".port")]
