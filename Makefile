@@ -11,7 +11,7 @@ help: ## List the commands
 install: ## Install everything from nothing: .venv (pip) and the JVM pieces (mvn); quick when done before
 	@scripts/bootstrap.sh
 
-up: install ## Start Kafka, Cassandra and Flink (idempotent) and create topics and tables
+up: install ## Start Kafka, Cassandra, Flink and Prometheus (idempotent) and create topics and tables
 	@scripts/stack.sh up
 	@$(PY) -m infra.provision
 

@@ -6,8 +6,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-Kind = Literal["counter", "gauge"]
+Kind = Literal["counter", "gauge", "histogram"]
 LabelSet = tuple[tuple[str, str], ...]
+# Seconds, from a fast local call to the API's 10 s default timeout.
+DEFAULT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 def _escape(value: str) -> str:
@@ -18,19 +20,40 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _labels_text(labels: LabelSet) -> str:
+    return "{" + ",".join(f'{key}="{_escape(val)}"' for key, val in labels) + "}" if labels else ""
+
+
 class Metrics:
-    """Named counters and gauges with labels; thread safe, rendered in the text exposition format."""
+    """Named counters, gauges and histograms with labels; thread safe, rendered in the text exposition format."""
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self._lock = threading.Lock()
         self._declared: dict[str, tuple[Kind, str]] = {}
         self._values: dict[str, dict[LabelSet, float]] = {}
+        self._buckets: dict[str, tuple[float, ...]] = {}
+        # Per histogram and label set: the count in each bucket (not cumulative), then the sum.
+        self._observed: dict[str, dict[LabelSet, tuple[list[int], float]]] = {}
 
-    def declare(self, name: str, kind: Kind, help_text: str) -> None:
+    def declare(self, name: str, kind: Kind, help_text: str, buckets: tuple[float, ...] = DEFAULT_BUCKETS) -> None:
+        if kind == "histogram" and list(buckets) != sorted(set(buckets)):
+            raise ValueError(f"{name}: the buckets {buckets} are not strictly increasing")
         with self._lock:
             self._declared[name] = (kind, help_text)
             self._values.setdefault(name, {})
+            if kind == "histogram":
+                self._buckets[name] = tuple(buckets)
+                self._observed.setdefault(name, {})
+
+    def observe(self, name: str, value: float, **labels: str) -> None:
+        """Count ``value`` in histogram ``name``: in the first bucket whose bound is at least it (or +Inf)."""
+        key = tuple(sorted(labels.items()))
+        bounds = self._buckets[name]
+        with self._lock:
+            counts, total = self._observed[name].get(key, ([0] * (len(bounds) + 1), 0.0))
+            counts[next((i for i, bound in enumerate(bounds) if value <= bound), len(bounds))] += 1
+            self._observed[name][key] = (counts, total + value)
 
     def inc(self, name: str, amount: float = 1, **labels: str) -> None:
         key = tuple(sorted(labels.items()))
@@ -52,11 +75,22 @@ class Metrics:
             for name, (kind, help_text) in self._declared.items():
                 full = f"{self.prefix}_{name}"
                 lines += [f"# HELP {full} {help_text}", f"# TYPE {full} {kind}"]
+                if kind == "histogram":
+                    lines += self._histogram_lines(name, full)
                 for labels, value in sorted(self._values[name].items()):
-                    label_text = ",".join(f'{key}="{_escape(val)}"' for key, val in labels)
-                    number = _number(value)
-                    lines.append(f"{full}{{{label_text}}} {number}" if labels else f"{full} {number}")
+                    lines.append(f"{full}{_labels_text(labels)} {_number(value)}")
         return "\n".join(lines) + "\n"
+
+    def _histogram_lines(self, name: str, full: str) -> list[str]:
+        lines = []
+        bounds = [*map(_number, self._buckets[name]), "+Inf"]
+        for labels, (counts, total) in sorted(self._observed[name].items()):
+            cumulative = 0
+            for bound, count in zip(bounds, counts, strict=True):
+                cumulative += count
+                lines.append(f"{full}_bucket{_labels_text((*labels, ('le', bound)))} {cumulative}")
+            lines += [f"{full}_sum{_labels_text(labels)} {_number(total)}", f"{full}_count{_labels_text(labels)} {cumulative}"]
+        return lines
 
 
 def parse_address(address: str) -> tuple[str, int]:

@@ -110,6 +110,8 @@ def ingest_metrics() -> Metrics:
     metrics.declare("skipped_polls_total", "counter", "Grid slots missed because a poll outlasted the interval.")
     metrics.declare("last_poll_latency_seconds", "gauge", "From the start of the API call to the last Kafka ack.")
     metrics.declare("last_success_timestamp_seconds", "gauge", "Unix time of the last published poll.")
+    metrics.declare("api_call_seconds", "histogram", "Duration of the successful sensor API calls.")
+    metrics.declare("spool_files", "gauge", "Files of undelivered records waiting in the spool for a replay.")
     return metrics
 
 
@@ -306,6 +308,7 @@ class Poller:
         metrics.inc("readings_published_total", report.published)
         self._count_kafka_outcomes(report.rejected)
         metrics.set("last_poll_latency_seconds", report.latency_seconds)
+        metrics.observe("api_call_seconds", report.api_seconds)
         metrics.set("last_success_timestamp_seconds", self._clock.now().timestamp())
 
     def _count_kafka_outcomes(self, rejected: Counter[str]) -> None:
@@ -352,7 +355,9 @@ class Poller:
         self._count_kafka_outcomes(tally.rejected)
         for path in complete:
             path.unlink()
-        return not self._spool.files()
+        left = self._spool.files()
+        self.metrics.set("spool_files", len(left))
+        return not left
 
     def _send_spooled(self, path: Path) -> bool:
         """Send the records of one spool file; True if all were sent (not stopped, not unreadable)."""

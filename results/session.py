@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cassandra import DriverException
+from cassandra import ConsistencyLevel, DriverException
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
@@ -15,14 +15,17 @@ CASSANDRA_ERRORS = (NoHostAvailable, DriverException)
 
 
 def connect(settings: CassandraSettings, keyspace: str | None = None, timeout: float = 10.0) -> Session:
-    """A session on the configured node, with PasswordAuthenticator credentials when a user is set."""
+    """A session on the configured node, with PasswordAuthenticator credentials when a user is set,
+    reading and writing at the configured consistency in the configured datacenter (if any)."""
     auth = (
         PlainTextAuthProvider(username=settings.username, password=settings.password or "")
         if settings.username
         else None
     )
     profile = ExecutionProfile(
-        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()), request_timeout=timeout
+        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=settings.datacenter or None)),
+        request_timeout=timeout,
+        consistency_level=ConsistencyLevel.name_to_value[settings.consistency],
     )
     cluster = Cluster(
         [settings.host],

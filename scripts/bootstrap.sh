@@ -6,8 +6,10 @@
 #     interpreter of the Python workers in the test that the job ships all the code it needs
 #   - headless Chromium and its chromedriver from Debian's packages (apt), for the dashboard's
 #     browser test, when they are missing and apt is there
-#   - the JVM pieces (Flink Kafka connector, Kafka broker, Cassandra) into build/lib (mvn, jvm/),
-#     and the job's own JVM functions compiled from jvm/job-functions
+#   - Prometheus (with promtool), its Pushgateway and the node exporter from Debian's packages
+#     (apt), for the local monitoring (scripts/stack.sh up monitoring) and the alert rule tests
+#   - the JVM pieces (Flink Kafka connector, Kafka broker, Cassandra, the Prometheus JMX exporter
+#     agent) into build/lib (mvn, jvm/), and the job's own JVM functions compiled from jvm/job-functions
 # Each step is skipped while the file it comes from is unchanged (stamps hold their sha256).
 set -euo pipefail
 
@@ -85,5 +87,27 @@ elif command -v apt-get >/dev/null 2>&1; then
     || die "apt-get install chromium chromium-driver failed"
 else
   log "WARNING: no apt-get here: install Chromium and its chromedriver for the browser test (tests/dashboard/test_browser.py)"
+fi
+# The local monitoring runs Debian's Prometheus tools: nothing downloaded by hand.
+monitoring_tools=(prometheus promtool prometheus-pushgateway prometheus-node-exporter)
+missing_tools=()
+for tool in "${monitoring_tools[@]}"; do command -v "$tool" >/dev/null 2>&1 || missing_tools+=("$tool"); done
+if ((${#missing_tools[@]} == 0)); then
+  log "prometheus, promtool, the pushgateway and the node exporter present"
+elif command -v apt-get >/dev/null 2>&1; then
+  as_root=()
+  [[ "$(id -u)" -eq 0 ]] || as_root=(sudo)
+  log "installing prometheus, prometheus-pushgateway and prometheus-node-exporter (apt) for the local monitoring"
+  "${as_root[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
+  # Not started as services: scripts/stack.sh runs them on loopback, with the stack.
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    prometheus prometheus-pushgateway prometheus-node-exporter >/dev/null \
+    || die "apt-get install prometheus prometheus-pushgateway prometheus-node-exporter failed"
+  # Under systemd the packages start their daemons on every interface, on the ports the stack's own use.
+  if [[ -d /run/systemd/system ]]; then
+    "${as_root[@]}" systemctl disable --now prometheus prometheus-pushgateway prometheus-node-exporter >/dev/null 2>&1 || true
+  fi
+else
+  log "WARNING: no apt-get here: install Prometheus (with promtool), its Pushgateway and node exporter for the monitoring"
 fi
 log "ready"

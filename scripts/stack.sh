@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# The local stack: Kafka (KRaft), Cassandra and a Flink session cluster as plain JVM processes.
+# The local stack: Kafka (KRaft), Cassandra and a Flink session cluster as plain JVM processes,
+# and the monitoring that watches them (Prometheus on http://127.0.0.1:9090).
 #
-#   scripts/stack.sh up [kafka|cassandra|flink]       start (idempotent) and wait until healthy
-#   scripts/stack.sh down [kafka|cassandra|flink]     stop, leaving no stray process
-#   scripts/stack.sh restart kafka|cassandra|flink
+#   scripts/stack.sh up [monitoring|kafka|cassandra|flink]     start (idempotent) and wait until healthy
+#   scripts/stack.sh down [monitoring|kafka|cassandra|flink]   stop, leaving no stray process
+#   scripts/stack.sh restart monitoring|kafka|cassandra|flink
 #   scripts/stack.sh status                           one line per service (up/down, resident memory); exit 1 if any is down
 #
 # Jars come from scripts/bootstrap.sh (build/lib); data, logs and pids live under $IOT_VAR_DIR
 # (default var/). Ports are the defaults of docs/contract.md §6; override with IOT_KAFKA_PORT,
 # IOT_CASSANDRA_PORT and IOT_FLINK_PORT only together with the matching flink-conf and stack files.
+# Monitoring (docs/operations.md#monitoring): Prometheus 9090, its Pushgateway 9091 (Flink pushes
+# there), the node exporter 9100, the Kafka probe 9465, the JMX exporter agents of Kafka 9404 and
+# Cassandra 9405; every one on 127.0.0.1.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +25,14 @@ FLINK_PORT=8081
 KAFKA_HEAP="${IOT_KAFKA_HEAP:-1g}"
 CASSANDRA_HEAP="${IOT_CASSANDRA_HEAP:-2g}"
 START_TIMEOUT="${IOT_START_TIMEOUT:-180}"
-SERVICES=(kafka cassandra flink)
+PROMETHEUS_PORT=9090
+PUSHGATEWAY_PORT=9091
+NODE_EXPORTER_PORT=9100
+KAFKA_PROBE_PORT=9465
+KAFKA_JMX_EXPORTER_PORT=9404
+CASSANDRA_JMX_EXPORTER_PORT=9405
+# Monitoring first: the Pushgateway is there before Flink pushes to it, and goes last.
+SERVICES=(monitoring kafka cassandra flink)
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -78,6 +89,14 @@ stop_pidfile() {
   wait_gone "$2" 60
 }
 
+# jmx_exporter_agent PORT CONFIG: the JVM flag that serves a JVM's JMX metrics on 127.0.0.1:PORT.
+jmx_exporter_agent() {
+  local jar
+  jar="$(ls "$LIB_DIR"/monitoring/jmx_prometheus_javaagent-*.jar 2>/dev/null | head -n 1)"
+  [[ -n "$jar" ]] || die "no JMX exporter agent in $LIB_DIR/monitoring: run scripts/bootstrap.sh first"
+  echo "-javaagent:$jar=127.0.0.1:$1:$ROOT/monitoring/jmx/$2"
+}
+
 # ---------------------------------------------------------------- Kafka
 kafka_pidfile="$VAR_DIR/pids/kafka.pid"
 
@@ -92,6 +111,7 @@ kafka_up() {
     -Dkafka.logs.dir="$VAR_DIR/kafka/logs"
     -Dlog4j2.configurationFile="$ROOT/stack/kafka/log4j2.properties"
     -cp "$LIB_DIR/kafka/*")
+  local agent; agent="$(jmx_exporter_agent "$KAFKA_JMX_EXPORTER_PORT" kafka.yml)"
   if [[ ! -f "$VAR_DIR/kafka/data/meta.properties" ]]; then
     local cluster_id
     cluster_id="$("${java[@]}" kafka.tools.StorageTool random-uuid)"
@@ -99,7 +119,7 @@ kafka_up() {
       || die "formatting Kafka storage failed; see $VAR_DIR/kafka/logs/format.log"
   fi
   log "starting kafka on 127.0.0.1:$KAFKA_PORT"
-  nohup "${java[@]}" kafka.Kafka "$props" >"$VAR_DIR/kafka/logs/stdout.log" 2>&1 &
+  nohup "${java[@]}" "$agent" kafka.Kafka "$props" >"$VAR_DIR/kafka/logs/stdout.log" 2>&1 &
   echo $! >"$kafka_pidfile"
   wait_until kafka "$START_TIMEOUT" "$VAR_DIR/kafka/logs/stdout.log" kafka_healthy
   log "kafka is up"
@@ -119,6 +139,8 @@ cassandra_up() {
   mkdir -p "$VAR_DIR/cassandra/logs" "$VAR_DIR/pids"
   local opts
   mapfile -t opts < <(grep -E '^-' "$ROOT/stack/cassandra/jvm17.options")
+  local agent; agent="$(jmx_exporter_agent "$CASSANDRA_JMX_EXPORTER_PORT" cassandra.yml)"
+  opts+=("$agent")
   log "starting cassandra on 127.0.0.1:$CASSANDRA_PORT (heap $CASSANDRA_HEAP)"
   nohup java "${opts[@]}" -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" \
     -Dcassandra.config="file://$ROOT/stack/cassandra/cassandra.yaml" \
@@ -232,13 +254,66 @@ flink_down() {
 
 flink_status() { [[ -n "$(flink_processes)" ]] && flink_healthy; }
 
+# ---------------------------------------------------------------- Monitoring
+# Prometheus, the Pushgateway and the node exporter from Debian's packages (scripts/bootstrap.sh),
+# and the Kafka probe (monitoring/kafka_probe.py). Each has its pid file; each listens on loopback.
+monitoring_dir="$VAR_DIR/monitoring"
+MONITORS=(prometheus pushgateway node-exporter kafka-probe)
+
+monitor_port() { case "$1" in prometheus) echo "$PROMETHEUS_PORT" ;; pushgateway) echo "$PUSHGATEWAY_PORT" ;;
+  node-exporter) echo "$NODE_EXPORTER_PORT" ;; kafka-probe) echo "$KAFKA_PROBE_PORT" ;; esac; }
+
+# run_monitor NAME: become NAME's process (called in a background subshell, whose pid it keeps).
+run_monitor() {
+  case "$1" in
+    prometheus) exec prometheus --config.file="$monitoring_dir/prometheus/prometheus.yml" \
+      --storage.tsdb.path="$monitoring_dir/prometheus/data" --storage.tsdb.retention.time=7d \
+      --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle ;;
+    # In memory only: a restart forgets what the stopped Flink processes pushed.
+    pushgateway) exec prometheus-pushgateway --web.listen-address="127.0.0.1:$PUSHGATEWAY_PORT" --persistence.file= ;;
+    node-exporter) exec prometheus-node-exporter --web.listen-address="127.0.0.1:$NODE_EXPORTER_PORT" \
+      --collector.disable-defaults --collector.filesystem --collector.cpu --collector.meminfo --collector.loadavg ;;
+    kafka-probe) exec "$PYTHON" -m monitoring.kafka_probe --address "127.0.0.1:$KAFKA_PROBE_PORT" ;;
+  esac
+}
+
+monitoring_healthy() {
+  local monitor
+  for monitor in "${MONITORS[@]}"; do pid_alive "$monitoring_dir/$monitor.pid" && port_open "$(monitor_port "$monitor")" || return 1; done
+}
+
+monitoring_up() {
+  local monitor tool
+  for tool in prometheus prometheus-pushgateway prometheus-node-exporter; do
+    command -v "$tool" >/dev/null || die "$tool is missing: run scripts/bootstrap.sh (it installs Debian's packages)"
+  done
+  mkdir -p "$monitoring_dir"
+  (cd "$ROOT" && "$PYTHON" -m monitoring.local_config "$monitoring_dir/prometheus")
+  for monitor in "${MONITORS[@]}"; do
+    pid_alive "$monitoring_dir/$monitor.pid" && continue
+    port_open "$(monitor_port "$monitor")" && die "port $(monitor_port "$monitor") is taken by another process"
+    (cd "$ROOT" && { (trap "" HUP; run_monitor "$monitor") </dev/null >"$monitoring_dir/$monitor.log" 2>&1 & echo $! >"$monitoring_dir/$monitor.pid"; })
+  done
+  # A running Prometheus rereads its configuration and rules (they may have changed).
+  port_open "$PROMETHEUS_PORT" && curl -s -X POST "http://127.0.0.1:$PROMETHEUS_PORT/-/reload" >/dev/null 2>&1 || true
+  wait_until monitoring "$START_TIMEOUT" "$monitoring_dir/prometheus.log" monitoring_healthy
+  log "monitoring is up (Prometheus http://127.0.0.1:$PROMETHEUS_PORT)"
+}
+
+monitoring_down() {
+  local monitor
+  for monitor in "${MONITORS[@]}"; do stop_pidfile "$monitor" "$monitoring_dir/$monitor.pid"; done
+}
+
+monitoring_status() { monitoring_healthy; }
+
 # ---------------------------------------------------------------- commands
 each() {
   local action="$1"; shift
   local targets=("$@")
   ((${#targets[@]})) || targets=("${SERVICES[@]}")
   for service in "${targets[@]}"; do
-    [[ " ${SERVICES[*]} " == *" $service "* ]] || die "unknown service '$service' (kafka, cassandra, flink)"
+    [[ " ${SERVICES[*]} " == *" $service "* ]] || die "unknown service '$service' (monitoring, kafka, cassandra, flink)"
     "${service}_${action}"
   done
 }
@@ -247,6 +322,7 @@ each() {
 kafka_pids() { cat "$kafka_pidfile" 2>/dev/null || true; }
 cassandra_pids() { cat "$cassandra_pidfile" 2>/dev/null || true; }
 flink_pids() { flink_processes; }
+monitoring_pids() { local monitor; for monitor in "${MONITORS[@]}"; do cat "$monitoring_dir/$monitor.pid" 2>/dev/null || true; done; }
 
 # Resident memory of the given pids, in MB (from /proc; 0 for pids that are gone).
 resident_mb() { local total=0 kb; for pid in "$@"; do
@@ -271,7 +347,7 @@ case "$command" in
   up) each up "$@" ;;
   down)
     # The whole stack: the live page `make demo` started goes too (it reads Kafka and Cassandra).
-    if (($#)); then each down "$@"; else stop_pidfile iot-dashboard "$VAR_DIR/demo/dashboard.pid"; each down flink cassandra kafka; fi ;;
+    if (($#)); then each down "$@"; else stop_pidfile iot-dashboard "$VAR_DIR/demo/dashboard.pid"; each down flink cassandra kafka monitoring; fi ;;
   restart) (($#)) || die "restart needs a service"; each down "$@"; each up "$@" ;;
   status) status ;;
   _watch-taskmanager) watch_taskmanager ;;

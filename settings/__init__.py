@@ -210,15 +210,23 @@ class CassandraSettings:
     port: int = 9042
     keyspace: str = "iot"
     replication_factor: int = 1
+    # The datacenter whose racks (zones) hold the replicas, with NetworkTopologyStrategy (dc1 on
+    # Kubernetes); empty: SimpleStrategy, for the one-node local stack.
+    datacenter: str = ""
+    # Of every read and write: LOCAL_ONE on one node; LOCAL_QUORUM on three (a zone may be lost).
+    consistency: str = "LOCAL_ONE"
     # PasswordAuthenticator is used only when a user is given.
     username: str = ""
     password: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        try:
-            values.keyspace_name(self.keyspace)
-        except ValueError as error:
-            raise ValueError(f"IOT_CASSANDRA_KEYSPACE={values.shown(self.keyspace)}: {error}") from None
+        checks = (("KEYSPACE", self.keyspace, values.keyspace_name), ("DATACENTER", self.datacenter, values.datacenter_name),
+                  ("CONSISTENCY", self.consistency, values.consistency_level))
+        for name, value, check in checks:
+            try:
+                check(value)
+            except ValueError as error:
+                raise ValueError(f"IOT_CASSANDRA_{name}={values.shown(value)}: {error}") from None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
 _TOPIC = re.compile(r"[A-Za-z0-9._-]{1,249}", re.ASCII)
 # Lowercase only: Cassandra folds an unquoted name to lowercase, and the driver quotes one that is not.
 _KEYSPACE = re.compile(r"[a-z][a-z0-9_]{0,47}", re.ASCII)
+_DATACENTER = re.compile(r"[A-Za-z0-9_-]{0,48}", re.ASCII)
 
 
 def one_line(text: str, limit: int = 1000) -> str:
@@ -132,6 +133,23 @@ def keyspace_name(text: str) -> str:
     if not _KEYSPACE.fullmatch(text):
         raise ValueError(
             "not a Cassandra keyspace name: a lowercase letter, then up to 47 lowercase letters, digits or underscores")
+    return text
+
+
+def datacenter_name(text: str) -> str:
+    """A datacenter name safe to put in CQL text (the keyspace's replication map), or empty."""
+    if not _DATACENTER.fullmatch(text):
+        raise ValueError("not a Cassandra datacenter name: up to 48 letters, digits, '_' or '-' (empty: SimpleStrategy)")
+    return text
+
+
+# The driver's levels that make sense for our reads and writes, in one datacenter or several.
+CONSISTENCY_LEVELS = ("ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM", "LOCAL_ONE")
+
+
+def consistency_level(text: str) -> str:
+    if text not in CONSISTENCY_LEVELS:
+        raise ValueError(f"not a consistency level: one of {', '.join(CONSISTENCY_LEVELS)}")
     return text
 
 

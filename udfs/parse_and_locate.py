@@ -145,7 +145,7 @@ class ParseAndLocate(ScalarFunction):
         self.readings_in = metrics.counter("readings_in")
         self.readings_valid = metrics.counter("readings_located")
         self.outside_france = metrics.counter("readings_outside_france")
-        self.rejected_group = metrics.add_group("rejected")
+        self.metrics = metrics
         self.rejected_by_reason: dict[str, Any] = {}  # Flink's metric counters
 
     def _fail_once_if_asked(self) -> None:
@@ -171,7 +171,8 @@ class ParseAndLocate(ScalarFunction):
                 self.outside_france.inc(times)
             counter = self.rejected_by_reason.get(reason)
             if counter is None:
-                counter = self.rejected_by_reason[reason] = self.rejected_group.counter(reason)
+                # A key-value group: one metric with a reason label (iot_reason_readings_rejected{reason=...}).
+                counter = self.rejected_by_reason[reason] = self.metrics.add_group("reason", reason).counter("readings_rejected")
             counter.inc(times)
 
 

@@ -40,6 +40,7 @@ KUSTOMIZE_SCHEMA = "handwritten/kustomization-v1beta1.json"
 FLINK_VERSIONS_AFTER_OPERATOR_1_10 = ("v2_0", "v2_1", "v2_2")
 
 RFC1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+JAVA_AGENT_PORT = re.compile(r"^-javaagent:[^=]+=(?:[^:]+:)?(\d+):")
 OBJECT_STORE = re.compile(r"^(gs|s3)://([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])/")
 
 
@@ -199,6 +200,8 @@ def pod_specs(manifest: Manifest) -> list[dict[str, Any]]:
     spec = manifest.doc.get("spec") or {}
     if manifest.kind in ("Deployment", "Job"):
         return [spec.get("template", {}).get("spec", {})]
+    if manifest.kind == "CronJob":
+        return [spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec", {})]
     if manifest.kind == "FlinkDeployment":
         roles = ("jobManager", "taskManager")
         templates = [spec.get("podTemplate")] + [(spec.get(role) or {}).get("podTemplate") for role in roles]
@@ -414,14 +417,21 @@ def image_problems(manifests: list[Manifest], ours: str, others: set[str]) -> li
     return problems
 
 
+def program(command: list[str]) -> str:
+    """What a container runs: the command itself, or the program a ``bash -c 'exec ...'`` becomes."""
+    if command[:2] == ["bash", "-c"] and len(command) > 2 and (words := command[2].split())[:1] == ["exec"]:
+        return words[1] if len(words) > 1 else ""
+    return command[0]
+
+
 def command_problems(manifests: list[Manifest], ours: str, console_scripts: set[str]) -> list[str]:
-    """Containers of our image run one of our console scripts."""
+    """Containers of our image run one of our console scripts (a shell only to compute its arguments)."""
     return [
-        f"{manifest} ({container['name']}): runs {command[0]!r}, which pyproject.toml does not install"
+        f"{manifest} ({container['name']}): runs {program(command)!r}, which pyproject.toml does not install"
         for manifest, _, container in all_containers(manifests)
         if container.get("image") == ours
         and (command := container.get("command") or [])
-        and command[0] not in console_scripts
+        and program(command) not in console_scripts
     ]
 
 
@@ -540,6 +550,111 @@ def cassandra_problems(manifests: list[Manifest], compose_major: str) -> list[st
     return problems
 
 
+# --- Surviving a zone ------------------------------------------------------------------------
+
+ZONE = "topology.kubernetes.io/zone"
+
+
+def zone_problems(manifests: list[Manifest]) -> list[str]:
+    """A zone lost costs Kafka one replica of each partition and one KRaft voter, and Cassandra one
+    replica of each row, with quorums left on both sides; voluntary evictions take one at a time."""
+    problems = []
+    for m in of_kind(manifests, "Kafka"):
+        kafka = m.doc["spec"]["kafka"]
+        if (kafka.get("rack") or {}).get("topologyKey") != ZONE:
+            problems.append(f"{m}: no rack awareness on {ZONE}: a partition's replicas may share a zone")
+        if (((kafka.get("template") or {}).get("podDisruptionBudget") or {}).get("maxUnavailable")) != 1:
+            problems.append(f"{m}: the disruption budget does not keep evictions to one broker")
+    for m in of_kind(manifests, "KafkaNodePool"):
+        spread = (((m.doc["spec"].get("template") or {}).get("pod") or {}).get("topologySpreadConstraints")) or []
+        if not any(c["topologyKey"] == ZONE and c.get("whenUnsatisfiable") == "DoNotSchedule" and c["maxSkew"] == 1
+                   for c in spread):
+            problems.append(f"{m}: no hard topology spread over zones: two nodes may share a zone")
+        if m.doc["spec"]["replicas"] < 3:
+            problems.append(f"{m}: {m.doc['spec']['replicas']} nodes cannot keep a KRaft quorum without one zone")
+    cassandra = settings_of(manifests).cassandra
+    for m in of_kind(manifests, "K8ssandraCluster"):
+        for dc in m.doc["spec"]["cassandra"].get("datacenters") or []:
+            zones = [(rack.get("nodeAffinityLabels") or {}).get(ZONE) for rack in dc.get("racks") or []]
+            if len(zones) < 3 or None in zones or len(set(zones)) != len(zones):
+                problems.append(f"{m}: datacenter {dc['metadata']['name']} has no rack per zone (racks in {zones})")
+            if dc["metadata"]["name"] != cassandra.datacenter:
+                problems.append(f"{m}: the keyspace is not replicated with NetworkTopologyStrategy in "
+                                f"{dc['metadata']['name']} (IOT_CASSANDRA_DATACENTER={cassandra.datacenter!r})")
+            if zones and cassandra.replication_factor % len(zones):
+                problems.append(f"{m}: {cassandra.replication_factor} replicas do not spread evenly over {len(zones)} racks")
+    if cassandra.consistency != "LOCAL_QUORUM":
+        problems.append(f"IOT_CASSANDRA_CONSISTENCY={cassandra.consistency}: not LOCAL_QUORUM, so a zone lost may lose "
+                        "acknowledged writes or stop reads")
+    return problems
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels, matchExpressions with In) selects pods with ``labels``."""
+    if not selector:
+        return False
+    expressions = selector.get("matchExpressions") or []
+    return (selector.get("matchLabels") or {}).items() <= labels.items() and all(
+        expression["operator"] == "In" and labels.get(expression["key"]) in expression["values"] for expression in expressions
+    )
+
+
+def workloads_with_secret(manifests: list[Manifest], secret: str) -> list[tuple[Manifest, dict[str, str]]]:
+    """Our workloads (and the labels of their pods) that mount ``secret``: the clients of what it opens."""
+    found = []
+    for m in manifests:
+        for pod in pod_specs(m):
+            if any(source["secretName"] == secret for source in secret_volumes(pod).values()):
+                labels = {"app": m.name} if m.kind == "FlinkDeployment" else workload_labels(m)
+                found.append((m, labels))
+                break
+    return found
+
+
+def workload_labels(m: Manifest) -> dict[str, str]:
+    template = m.doc["spec"].get("jobTemplate", {}).get("spec", m.doc["spec"]).get("template", {})
+    return template.get("metadata", {}).get("labels") or {}
+
+
+def network_policy_problems(manifests: list[Manifest]) -> list[str]:
+    """Kafka's listener and Cassandra's CQL port admit exactly the workloads holding their credentials."""
+    problems = []
+    peers = [peer.get("podSelector") or {} for m in of_kind(manifests, "Kafka")
+             for listener in m.doc["spec"]["kafka"].get("listeners") or [] for peer in listener.get("networkPolicyPeers") or []]
+    if not peers:
+        problems.append("the Kafka listener has no networkPolicyPeers: Strimzi opens it to every pod")
+    cql = [peer.get("podSelector") or {}
+           for m in of_kind(manifests, "NetworkPolicy")
+           if selects(m.doc["spec"]["podSelector"], {"cassandra.datastax.com/cluster": "iot-cassandra"})
+           for rule in m.doc["spec"].get("ingress") or [] if any(p.get("port") == 9042 for p in rule.get("ports") or [])
+           for peer in rule.get("from") or []]
+    if not cql:
+        problems.append("no NetworkPolicy guards Cassandra's CQL port")
+    for service, secret, selectors in (("Kafka", "iot", peers), ("Cassandra", "iot-cassandra", cql)):
+        clients = workloads_with_secret(manifests, secret)
+        problems += [f"{m}: holds the {service} credentials but no NetworkPolicy lets it reach {service}"
+                     for m, labels in clients if not any(selects(selector, labels) for selector in selectors)]
+        # Besides the clients, only the service's own pods (its other nodes) may be let in.
+        allowed = [labels for _, labels, _ in pod_labels(manifests) if any(selects(selector, labels) for selector in selectors)
+                   and not any(key.startswith(("strimzi.io/", "cassandra.datastax.com/")) for key in labels)]
+        client_labels = [labels for _, labels in clients]
+        problems += [f"pods {labels} may reach {service} without its credentials"
+                     for labels in allowed if labels not in client_labels]
+    return problems
+
+
+def disruption_budget_problems(manifests: list[Manifest]) -> list[str]:
+    """Every PodDisruptionBudget selects pods of the manifests and lets one go at a time."""
+    problems = []
+    labels = [labels for _, labels, _ in pod_labels(manifests)]
+    for m in of_kind(manifests, "PodDisruptionBudget"):
+        if not any(selects(m.doc["spec"]["selector"], pod) for pod in labels):
+            problems.append(f"{m}: selects no pods of the manifests")
+        if m.doc["spec"].get("maxUnavailable") != 1:
+            problems.append(f"{m}: does not allow exactly one pod down at a time")
+    return problems
+
+
 # --- Flink -------------------------------------------------------------------------------------
 
 
@@ -632,14 +747,20 @@ def pod_labels(manifests: Iterable[Manifest]) -> list[tuple[Manifest, dict[str, 
     """(workload, labels of its pods, ports its pods serve metrics on)."""
     found = []
     for m in manifests:
-        if m.kind in ("Deployment", "Job"):
-            template = m.doc["spec"]["template"]
+        if m.kind in ("Deployment", "Job", "CronJob"):
+            template = m.doc["spec"].get("jobTemplate", {}).get("spec", m.doc["spec"])["template"]
             ports = {p.get(key) for c in containers(template["spec"]) for p in c.get("ports") or []
                      for key in ("name", "containerPort")}
             found.append((m, template.get("metadata", {}).get("labels") or {}, ports))
         elif m.kind == "FlinkDeployment":
             port = (m.doc["spec"].get("flinkConfiguration") or {}).get("metrics.reporter.prom.port", "")
             found.append((m, {"app": m.name}, {int(port)} if port.isdigit() else set()))
+        elif m.kind == "K8ssandraCluster":
+            # cass-operator's label on every Cassandra pod; the ports of the JMX exporter agents.
+            options = [option for dc in m.doc["spec"]["cassandra"].get("datacenters") or []
+                       for option in ((dc.get("config") or {}).get("jvmOptions") or {}).get("additionalOptions") or []]
+            ports = {int(match.group(1)) for option in options if (match := JAVA_AGENT_PORT.match(option))}
+            found.append((m, {"cassandra.datastax.com/cluster": m.name}, ports))
         elif m.kind == "KafkaNodePool" and "broker" in m.doc["spec"].get("roles", []):
             labels = {"strimzi.io/cluster": m.doc["metadata"]["labels"]["strimzi.io/cluster"], "strimzi.io/broker-role": "true"}
             found.append((m, labels, {9404}))

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ElementTree
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.deploy import dockerfile
 from tests.deploy.conftest import DOCKER, ROOT
@@ -125,10 +126,15 @@ def test_jvm_jars_land_where_flink_iot_submit_and_the_job_look(stages: list[dock
 
     default_dir = inspect.signature(connector_jar).parameters["lib_dir"].default.relative_to(SUBMIT_ROOT)
     functions_dir = JOB_FUNCTIONS_JAR.parent.relative_to(SUBMIT_ROOT)
+    # The JMX exporter agent, which the Cassandra pods copy from the image (deploy/k8s/cassandra.yaml).
+    cassandra = yaml.safe_load((ROOT / "deploy" / "k8s" / "cassandra.yaml").read_text(encoding="utf-8"))
+    [copy_agent] = cassandra["spec"]["cassandra"]["datacenters"][0]["initContainers"]
+    agent_dir = copy_agent["command"][1].rsplit("/", 1)[0] + "/"
     destinations = {item.destination for item in dockerfile.copies(stages[-1]) if item.stage == "connectors"}
-    assert destinations == {"/opt/flink/lib/", f"/opt/iot/{default_dir.as_posix()}/", f"/opt/iot/{functions_dir.as_posix()}/"}
+    assert destinations == {"/opt/flink/lib/", f"/opt/iot/{default_dir.as_posix()}/", f"/opt/iot/{functions_dir.as_posix()}/",
+                            agent_dir}
     build = " ".join(item.arguments for item in stages[0].instructions if item.keyword == "RUN")
-    assert "job-functions" in build
+    assert "job-functions" in build and "monitoring" in build
 
 
 def test_build_context_holds_what_the_image_needs(ignore_patterns: list, pyproject: dict[str, Any]) -> None:

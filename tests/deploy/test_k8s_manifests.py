@@ -205,6 +205,9 @@ def test_real_manifests_pass_every_semantic_check(
     assert checks.command_problems(loaded, our_image, console_scripts) == []
     assert checks.kafka_problems(loaded) == []
     assert checks.monitoring_problems(loaded) == []
+    assert checks.zone_problems(loaded) == []
+    assert checks.network_policy_problems(loaded) == []
+    assert checks.disruption_budget_problems(loaded) == []
 
 
 def test_cassandra_is_where_the_settings_say(loaded: list[Manifest], compose_file: dict[str, Any]) -> None:
@@ -466,3 +469,54 @@ def test_kustomize_builds_what_the_schemas_accept(our_image: str) -> None:
     images = {c.get("image") for _, _,
               c in checks.all_containers(built)} | {m.doc["spec"]["image"] for m in built if m.kind == "FlinkDeployment"}
     assert f"{our_image}:local" in images and our_image not in images
+
+
+def _cassandra_dc(ms: list[Manifest]) -> dict[str, Any]:
+    return find(ms, "K8ssandraCluster")["spec"]["cassandra"]["datacenters"][0]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda ms: find(ms, "Kafka")["spec"]["kafka"].pop("rack"), "no rack awareness"),
+        (lambda ms: find(ms, "KafkaNodePool")["spec"]["template"]["pod"]["topologySpreadConstraints"][0].update(
+            whenUnsatisfiable="ScheduleAnyway"), "no hard topology spread over zones"),
+        (lambda ms: find(ms, "KafkaNodePool")["spec"].update(replicas=2), "cannot keep a KRaft quorum"),
+        (lambda ms: find(ms, "Kafka")["spec"]["kafka"]["template"].pop("podDisruptionBudget"), "one broker"),
+        (lambda ms: _cassandra_dc(ms)["racks"].pop(), "no rack per zone"),
+        (lambda ms: _cassandra_dc(ms)["racks"][1]["nodeAffinityLabels"].update(
+            {"topology.kubernetes.io/zone": "europe-west9-a"}), "no rack per zone"),
+        (lambda ms: find(ms, "ConfigMap")["data"].pop("IOT_CASSANDRA_DATACENTER"), "not replicated with NetworkTopologyStrategy"),
+        (lambda ms: find(ms, "ConfigMap")["data"].update(IOT_CASSANDRA_CONSISTENCY="LOCAL_ONE"), "not LOCAL_QUORUM"),
+    ],
+    ids=["no-kafka-rack", "soft-spread", "two-brokers", "no-kafka-budget", "two-racks", "racks-share-a-zone",
+         "simple-strategy", "local-one"],
+)  # fmt: skip
+def test_zone_checks_catch_a_broken_copy(manifests: list[Manifest], break_it: Callable, expected: str) -> None:
+    break_it(manifests)
+    problems = checks.zone_problems(manifests)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda ms: find(ms, "Kafka")["spec"]["kafka"]["listeners"][0].pop("networkPolicyPeers"), "no networkPolicyPeers"),
+        (lambda ms: find(ms, "Kafka")["spec"]["kafka"]["listeners"][0]["networkPolicyPeers"][0]["podSelector"][
+            "matchExpressions"][0]["values"].remove("iot-ingest"), "iot-ingest: holds the Kafka credentials"),
+        (lambda ms: find(ms, "Kafka")["spec"]["kafka"]["listeners"][0]["networkPolicyPeers"][0]["podSelector"][
+            "matchExpressions"][0]["values"].append("iot-mock-api"), "may reach Kafka without its credentials"),
+        (lambda ms: find(ms, "NetworkPolicy", "iot-cassandra")["spec"]["ingress"][0]["from"].pop(0),
+         "iot-hourly-region-means: holds the Cassandra credentials"),
+        (lambda ms: find(ms, "NetworkPolicy", "iot-cassandra")["spec"]["podSelector"]["matchLabels"].update(
+            {"cassandra.datastax.com/cluster": "other"}), "no NetworkPolicy guards Cassandra"),
+        (lambda ms: find(ms, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"].update(app="flink"), "selects no pods"),
+        (lambda ms: find(ms, "PodDisruptionBudget")["spec"].update(maxUnavailable=0), "exactly one pod down"),
+    ],
+    ids=["kafka-open", "ingest-shut-out", "mock-let-in", "job-shut-out-of-cassandra", "cassandra-unguarded",
+         "budget-selects-nothing", "budget-blocks-drains"],
+)  # fmt: skip
+def test_network_and_disruption_checks_catch_a_broken_copy(manifests: list[Manifest], break_it: Callable, expected: str) -> None:
+    break_it(manifests)
+    problems = checks.network_policy_problems(manifests) + checks.disruption_budget_problems(manifests)
+    assert any(expected in problem for problem in problems), problems

@@ -55,3 +55,30 @@ def test_metrics_are_served_over_http() -> None:
             assert error.code == 404
     finally:
         server.shutdown()
+
+
+def test_a_histogram_renders_cumulative_buckets_with_its_sum_and_count() -> None:
+    metrics = Metrics("iot_test")
+    metrics.declare("call_seconds", "histogram", "Calls.", buckets=(0.1, 1.0))
+    for seconds in (0.05, 0.1, 0.5, 3.0):
+        metrics.observe("call_seconds", seconds)
+    metrics.observe("call_seconds", 0.2, api="b")
+    assert metrics.render() == (
+        "# HELP iot_test_call_seconds Calls.\n"
+        "# TYPE iot_test_call_seconds histogram\n"
+        'iot_test_call_seconds_bucket{le="0.1"} 2\n'
+        'iot_test_call_seconds_bucket{le="1"} 3\n'
+        'iot_test_call_seconds_bucket{le="+Inf"} 4\n'
+        "iot_test_call_seconds_sum 3.65\n"
+        "iot_test_call_seconds_count 4\n"
+        'iot_test_call_seconds_bucket{api="b",le="0.1"} 0\n'
+        'iot_test_call_seconds_bucket{api="b",le="1"} 1\n'
+        'iot_test_call_seconds_bucket{api="b",le="+Inf"} 1\n'
+        'iot_test_call_seconds_sum{api="b"} 0.2\n'
+        'iot_test_call_seconds_count{api="b"} 1\n'
+    )
+
+
+def test_histogram_buckets_must_increase() -> None:
+    with pytest.raises(ValueError, match="strictly increasing"):
+        Metrics("iot_test").declare("call_seconds", "histogram", "Calls.", buckets=(1.0, 0.5))

@@ -99,6 +99,7 @@ def test_valid_readings_go_to_readings_keyed_by_id_and_broken_ones_to_rejected(f
     metrics = poller.metrics
     assert metrics.value("readings_fetched_total") == 5 and metrics.value("readings_published_total") == 2
     assert metrics.value("rejected_total", reason="outside_france") == 1 and metrics.value("polls_total") == 1
+    assert 'iot_ingest_api_call_seconds_bucket{le="0.1"} 1' in metrics.render()  # the 0.1 s call
     assert client.closed
 
 
@@ -171,7 +172,7 @@ def test_a_stop_during_a_kafka_outage_spools_after_the_timeout_and_the_next_star
     poller, client = make(clock, FakeSource(clock, [body(reading("c"))]), tmp_path)
     assert poller.run(max_polls=1) == EXIT_OK
     assert [key for key, _ in topic_values(client, TOPICS.readings_topic)] == [b"a", b"b", b"c"]
-    assert Spool(tmp_path / "spool").files() == []
+    assert Spool(tmp_path / "spool").files() == [] and poller.metrics.value("spool_files") == 0
 
 
 def test_spooled_records_wait_again_if_kafka_is_still_down_in_one_file(tmp_path: Path) -> None:

@@ -38,3 +38,20 @@ def test_the_keyspace_is_checked_before_it_goes_into_cql() -> None:
 
     with pytest.raises(ValueError, match="not a Cassandra keyspace name"):
         schema_statements(Unchecked())  # type: ignore[arg-type]  # settings that skipped their own check, on purpose
+
+
+def test_a_datacenter_spreads_the_replicas_over_its_racks_with_network_topology_strategy() -> None:
+    [keyspace, *_] = schema_statements(CassandraSettings(keyspace="iot", replication_factor=3, datacenter="dc1"))
+    assert "{'class': 'NetworkTopologyStrategy', 'dc1': 3}" in keyspace
+    [local, *_] = schema_statements(CassandraSettings(keyspace="iot"))
+    assert "{'class': 'SimpleStrategy', 'replication_factor': 1}" in local
+
+
+def test_the_datacenter_is_checked_before_it_goes_into_cql() -> None:
+    class Unchecked:  # settings built around the dataclass's own check
+        keyspace = "iot"
+        replication_factor = 3
+        datacenter = "dc1': 3, 'x"
+
+    with pytest.raises(ValueError, match="not a Cassandra datacenter name"):
+        schema_statements(Unchecked())  # type: ignore[arg-type]  # settings that skipped their own check, on purpose

@@ -156,6 +156,9 @@ def test_each_numeric_variable_takes_its_bounds(name: str) -> None:
         ("IOT_CASSANDRA_KEYSPACE", "1iot", "not a Cassandra keyspace name"),
         ("IOT_CASSANDRA_KEYSPACE", "", "not a Cassandra keyspace name"),
         ("IOT_CASSANDRA_KEYSPACE", "a" * 49, "not a Cassandra keyspace name"),
+        ("IOT_CASSANDRA_DATACENTER", "dc1': 3, 'x", "not a Cassandra datacenter name"),
+        ("IOT_CASSANDRA_CONSISTENCY", "local_quorum", "not a consistency level"),
+        ("IOT_CASSANDRA_CONSISTENCY", "SERIAL", "not a consistency level"),
         ("IOT_FLINK_REST_URL", "127.0.0.1:8081", "not an http:// or https:// URL"),
         ("IOT_SENSOR_API_URL", "file:///etc/passwd", "not an http:// or https:// URL"),
         ("IOT_SENSOR_API_URL", "ftp://example.org/x", "not an http:// or https:// URL"),
@@ -181,7 +184,8 @@ def test_a_wrong_text_says_what_it_should_be(name: str, raw: str, reason: str) -
      ("IOT_INGEST_METRICS_ADDRESS", "127.0.0.1:0"), ("IOT_SENSOR_API_MOCK_HOST", "::1"), ("IOT_SENSOR_API_MOCK_PORT", "0"),
      ("IOT_FLINK_REST_URL", "https://[::1]:8081"), ("IOT_RULES_TIMEZONE", "Europe/Paris"), ("IOT_JOB_PARALLELISM", "0"),
      ("IOT_KAFKA_SASL_MECHANISM", "SCRAM-SHA-256"), ("IOT_RULES_MIN_TEMPERATURE", "-273.15"),
-     ("IOT_CASSANDRA_KEYSPACE", "e2e_" + "a" * 44)],
+     ("IOT_CASSANDRA_KEYSPACE", "e2e_" + "a" * 44), ("IOT_CASSANDRA_DATACENTER", "europe-west9_dc1"),
+     ("IOT_CASSANDRA_CONSISTENCY", "LOCAL_QUORUM")],
 )
 def test_right_values_pass(name: str, raw: str) -> None:
     Settings.from_env({name: raw})

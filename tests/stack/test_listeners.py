@@ -2,9 +2,10 @@
 
 Flink: its bind-hosts and the REST bind-address (the RPC, blob, data and query-service ports follow
 them), and no metrics reporter with a port (Flink 2.2.1's Prometheus reporter cannot be bound to a
-host). Kafka: its listeners. Cassandra: its listen and RPC addresses, and JMX local only. Our own:
-the mock API and the poller's metrics. What stays on every interface (PyFlink's Beam gRPC servers)
-is a documented limit: docs/local-stack.md.
+host): it pushes to the monitoring's Pushgateway. Kafka: its listeners. Cassandra: its listen and
+RPC addresses, and JMX local only. Our own: the mock API and the poller's metrics, and the
+monitoring (Prometheus and what it scrapes). What stays on every interface (PyFlink's Beam gRPC
+servers) is a documented limit: docs/local-stack.md.
 """
 
 from __future__ import annotations
@@ -54,8 +55,26 @@ def test_flink_binds_its_servers_to_loopback(flink: dict[str, Any]) -> None:
 
 
 def test_flink_runs_no_metrics_reporter_that_listens(flink: dict[str, Any]) -> None:
-    """The Prometheus reporter (and JMX's) take a port and no host: they would listen on every interface."""
-    assert [key for key in flink if key.startswith("metrics.reporter")] == []
+    """The Prometheus reporter (and JMX's) take a port and no host: they would listen on every interface.
+    The one reporter pushes to the local Pushgateway instead."""
+    factories = {key: value for key, value in flink.items()
+                 if key.startswith("metrics.reporter") and key.endswith("factory.class")}
+    assert factories == {"metrics.reporter.promgateway.factory.class":
+                         "org.apache.flink.metrics.prometheus.PrometheusPushGatewayReporterFactory"}
+    assert not [key for key in flink if key.startswith("metrics.reporter") and key.endswith(".port")]
+    assert loopback(urlsplit(flink["metrics.reporter.promgateway.hostUrl"]).hostname or "")
+
+
+def test_the_monitoring_listens_and_scrapes_on_loopback() -> None:
+    """Prometheus, the Pushgateway, the node exporter, the Kafka probe and the JMX exporter agents
+    (scripts/stack.sh), and every target of the local Prometheus."""
+    script = (ROOT / "scripts" / "stack.sh").read_text(encoding="utf-8")
+    listeners = re.findall(r'--(?:web\.listen-address|address)[= ]"([^"]+)"', script)
+    assert len(listeners) == 4 and all(address.startswith("127.0.0.1:") for address in listeners), listeners
+    assert '-javaagent:$jar=127.0.0.1:$1:' in script
+    config = yaml.safe_load((ROOT / "monitoring" / "prometheus.yml").read_text(encoding="utf-8"))
+    targets = [target for job in config["scrape_configs"] for static in job["static_configs"] for target in static["targets"]]
+    assert len(targets) == 7 and all(loopback(values.address(target)[0]) for target in targets), targets
 
 
 def test_kafka_listens_and_advertises_on_loopback() -> None:

@@ -16,7 +16,7 @@ def service_states() -> dict[str, str]:
 
 
 def test_status_reports_a_stopped_service(stack: Settings) -> None:
-    assert service_states() == {"kafka": "up", "cassandra": "up", "flink": "up"}
+    assert service_states() == {"monitoring": "up", "kafka": "up", "cassandra": "up", "flink": "up"}
     stack_command("down", "kafka")
     try:
         assert service_states()["kafka"] == "down"
@@ -29,13 +29,13 @@ def test_status_reports_a_stopped_service(stack: Settings) -> None:
 def test_up_twice_is_harmless(stack: Settings) -> None:
     result = stack_command("up")
     assert "already running" in result.stderr
-    assert service_states() == {"kafka": "up", "cassandra": "up", "flink": "up"}
+    assert service_states() == {"monitoring": "up", "kafka": "up", "cassandra": "up", "flink": "up"}
 
 
 def test_status_shows_each_service_resident_memory(stack: Settings) -> None:
     """The memory figures of docs/local-stack.md come from this column."""
     lines = stack_command("status", check=False).stdout.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
     for line in lines:
         name, state, megabytes, unit, _ = line.split()
         assert (state, unit) == ("up", "MB") and int(megabytes) > 50, line

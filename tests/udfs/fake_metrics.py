@@ -12,11 +12,14 @@ class FakeCounter:
 
 
 class FakeMetrics:
-    def __init__(self) -> None:
-        self.counters: dict[str, FakeCounter] = {}
+    """Plain groups are transparent; a key-value group (Prometheus: a label) names its counters ``key=value/name``."""
 
-    def add_group(self, name: str) -> FakeMetrics:
-        return self
+    def __init__(self, counters: dict[str, FakeCounter] | None = None, prefix: str = "") -> None:
+        self.counters: dict[str, FakeCounter] = {} if counters is None else counters
+        self.prefix = prefix
+
+    def add_group(self, name: str, extra: str | None = None) -> FakeMetrics:
+        return self if extra is None else FakeMetrics(self.counters, f"{self.prefix}{name}={extra}/")
 
     def counter(self, name: str) -> FakeCounter:
-        return self.counters.setdefault(name, FakeCounter())
+        return self.counters.setdefault(self.prefix + name, FakeCounter())

@@ -110,8 +110,8 @@ def test_udf_counts_readings_and_rejections_by_reason() -> None:
     frame = function.eval(payloads, pd.Series([pd.Timestamp(NOW)] * 4), *not_plain(4))
     assert list(frame["kind"]) == [READING, REJECTED, REJECTED, REJECTED]
     counts = {name: c.count for name, c in metrics.counters.items()}
-    assert counts == {"readings_in": 4, "readings_located": 1, "readings_outside_france": 1, "outside_france": 1,
-                      "not_an_object": 2}
+    assert counts == {"readings_in": 4, "readings_located": 1, "readings_outside_france": 1,
+                      "reason=outside_france/readings_rejected": 1, "reason=not_an_object/readings_rejected": 2}
 
 
 def test_injected_failure_fires_once(tmp_path: Path) -> None:
