@@ -31,8 +31,9 @@ def source_view(t_env: TableEnvironment) -> None:
         for payload, partition, offset, kafka_ms, event_ms in MESSAGES
     )
     t_env.execute_sql(
-        f"CREATE TEMPORARY VIEW {job.SOURCE} AS SELECT CAST(p AS BYTES) AS payload, k AS kafka_partition, o AS kafka_offset, "
-        f"TO_TIMESTAMP_LTZ(t, 3) AS kafka_timestamp, TO_TIMESTAMP_LTZ(e, 3) AS event_time FROM (VALUES {rows}) AS v(p, k, o, t, e)"
+        f"CREATE TEMPORARY VIEW {job.SOURCE} AS SELECT CAST(p AS BYTES) AS payload, k AS kafka_partition, "
+        f"o AS kafka_offset, TO_TIMESTAMP_LTZ(t, 3) AS kafka_timestamp, TO_TIMESTAMP_LTZ(e, 3) AS event_time "
+        f"FROM (VALUES {rows}) AS v(p, k, o, t, e)"
     )
 
 
@@ -46,7 +47,7 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source_view(t_env)
     settings = Settings(archive=ArchiveSettings(path=str(root)))
     statements = t_env.create_statement_set()
-    statements.add_insert(job.ARCHIVE, job.archive(t_env, settings))  # type: ignore[arg-type]
+    statements.add_insert(job.ARCHIVE, job.archive(t_env, settings))
     statements.execute().wait()
     return root
 
@@ -70,7 +71,9 @@ def test_no_file_is_left_in_progress(archived: Path) -> None:
     assert hidden == [] and len(list(archived.rglob("part-*"))) >= 4
 
 
-def test_a_local_path_becomes_an_absolute_file_uri_and_a_bucket_stays_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_local_path_becomes_an_absolute_file_uri_and_a_bucket_stays_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert job.archive_uri(ArchiveSettings(path="var/archive")) == (tmp_path / "var" / "archive").as_uri()
     assert job.archive_uri(ArchiveSettings(path="gs://iot-archive/readings")) == "gs://iot-archive/readings"
