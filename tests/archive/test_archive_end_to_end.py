@@ -3,46 +3,19 @@ the Parquet archive exactly once with its Kafka coordinates, under its event hou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from archive.reads import NO_EVENT_HOUR, archived_messages, hour_name
-from infra.topic_reader import read_partitions
 from oracle.watermark import watermark_time_ms
 from results.hours import hour_of
-from settings import Settings
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
+from tests.archive.coordinates import archive_coordinates, topic_coordinates
 from tests.support.dataset import build
 
 pytestmark = pytest.mark.services
-
-
-@pytest.fixture
-def run(stack: Settings) -> Iterator[PipelineRun]:
-    pipeline = PipelineRun.create()
-    yield pipeline
-    pipeline.cancel()
-    pipeline.drop()
-
-
-def topic_coordinates(run: PipelineRun) -> list[tuple[int, int, int, bytes]]:
-    kafka = run.settings.kafka
-    return sorted((record.partition, record.offset, record.timestamp, record.value or b"")
-                  for records in read_partitions(kafka, kafka.readings_topic) for record in records)  # fmt: skip
-
-
-def archive_coordinates(run: PipelineRun) -> list[tuple[int, int, int, bytes]]:
-    table = archived_messages(run.settings.archive.path).to_pylist()
-    return sorted((row["kafka_partition"], row["kafka_offset"], epoch_ms_of(row["kafka_timestamp"]), row["payload"])
-                  for row in table)  # fmt: skip
-
-
-def epoch_ms_of(naive_utc: datetime) -> int:
-    """Parquet's timestamps come back naive, in UTC."""
-    return int(naive_utc.replace(tzinfo=UTC).timestamp() * 1000)
 
 
 def test_every_message_read_is_archived_once_under_its_event_hour(run: PipelineRun) -> None:
