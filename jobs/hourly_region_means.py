@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 from pyflink.common import Types
 from pyflink.datastream import DataStream, StreamExecutionEnvironment
@@ -22,7 +23,7 @@ from pyflink.table import DataTypes, Expression, StreamTableEnvironment, Table, 
 from pyflink.table.expressions import call, coalesce, col, lit
 
 from readings.timestamps import earliest_ms
-from settings import JobSettings, KafkaSettings, ReadingRules, Settings
+from settings import ArchiveSettings, JobSettings, KafkaSettings, ReadingRules, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
 from udfs.jvm_functions import EVENT_TIME_FUNCTION, PLAIN_READING_FUNCTION, with_job_functions
 from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
@@ -91,6 +92,7 @@ def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, rules: ReadingRules
           payload BYTES,
           kafka_timestamp TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
           kafka_partition INT METADATA FROM 'partition' VIRTUAL,
+          kafka_offset BIGINT METADATA FROM 'offset' VIRTUAL,
           event_time AS {event_time_expression(rules)},
           WATERMARK FOR event_time AS event_time - INTERVAL '{job.out_of_orderness_seconds}' SECOND
         ) WITH (
@@ -235,6 +237,50 @@ def write_to_cassandra(t_env: StreamTableEnvironment, results: Table, settings: 
     return t_env.from_data_stream(records)
 
 
+ARCHIVE = "readings_archive"
+# The UTC hour of an event time as 'yyyy-MM-ddTHH', whatever the session's time zone: the hours
+# since the epoch added to a zone-less timestamp. A message without a readable event time (the
+# epoch, see event_time_expression) goes to the hour 'none'.
+EVENT_HOUR = (
+    "CASE WHEN event_time > TO_TIMESTAMP_LTZ(0, 3) THEN DATE_FORMAT(TIMESTAMPADD(HOUR, "
+    "TIMESTAMPDIFF(HOUR, TO_TIMESTAMP_LTZ(0, 3), event_time), TIMESTAMP '1970-01-01 00:00:00'), 'yyyy-MM-dd''T''HH') "
+    "ELSE 'none' END"
+)
+
+
+def archive_uri(archive: ArchiveSettings) -> str:
+    """The sink's path: a URI as given, a local directory as an absolute ``file://`` URI."""
+    return archive.path if "://" in archive.path else Path(archive.path).absolute().as_uri()
+
+
+def archive_sink_ddl(archive: ArchiveSettings) -> str:
+    """Parquet files partitioned by event hour, committed with the checkpoints (exactly once)."""
+    return f"""
+        CREATE TABLE {ARCHIVE} (
+          kafka_partition INT,
+          kafka_offset BIGINT,
+          kafka_timestamp TIMESTAMP_LTZ(3),
+          payload BYTES,
+          event_hour STRING
+        ) PARTITIONED BY (event_hour) WITH (
+          'connector' = 'filesystem',
+          'path' = '{archive_uri(archive).replace("'", "''")}',
+          'format' = 'parquet',
+          'parquet.compression' = 'SNAPPY',
+          'sink.rolling-policy.file-size' = '{archive.file_size}'
+        )"""
+
+
+def archive(t_env: StreamTableEnvironment, settings: Settings) -> Table:
+    """Every message of the source as read (its Kafka partition, offset and timestamp, the raw value)
+    for the archive: the history beyond Kafka's retention that backfills and data tools read
+    (docs/archive.md). The same scan as the job's, so the topic is read once."""
+    t_env.execute_sql(archive_sink_ddl(settings.archive))
+    return t_env.sql_query(
+        f"SELECT kafka_partition, kafka_offset, kafka_timestamp, payload, {EVENT_HOUR} AS event_hour FROM {SOURCE}"
+    )
+
+
 def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
     config = t_env.get_config()
     config.set("pipeline.name", settings.job.name)
@@ -283,6 +329,7 @@ def build(t_env: StreamTableEnvironment, settings: Settings, parse: ParseStep | 
     statements.add_insert("rejected_sink", rejected)
     statements.add_insert("late_sink", late)
     statements.add_insert("results_sink", changes)
+    statements.add_insert(ARCHIVE, archive(t_env, settings))
     return statements
 
 

@@ -20,7 +20,7 @@ late record is matched with the *last* unmatched message carrying that version.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -131,9 +131,9 @@ class Reconciliation:
             rejected_ingest_records=sum(item.ingest for item in self.rejections),
         )
 
-    def for_hour(self, hour: datetime) -> Reconciliation:
-        """Only ``hour``: rejections belong to no hour, so they and the run-wide problems are left out."""
-        return Reconciliation(tuple(item for item in self.hours if item.hour == hour), ())
+    def for_hours(self, hours: Collection[datetime]) -> Reconciliation:
+        """Only ``hours``: rejections belong to no hour, so they and the run-wide problems are left out."""
+        return Reconciliation(tuple(item for item in self.hours if item.hour in hours), ())
 
 
 def reconcile(

@@ -2,7 +2,12 @@
 
     iot-reconcile                          every hour of the run, the rejections, the totals
     iot-reconcile --hour '2019-04-28 04'   one UTC hour only (rejections, having no hour, left out)
+    iot-reconcile --from '2019-04-28 00' --to '2019-04-28 23'   those hours, both included
     iot-reconcile --json                   the same facts as JSON, for scripts
+
+A whole run reads the topics from their first offsets; hours read only the Kafka time that decides
+them (from the first hour minus the future margin to the last hour's end plus the id retention and
+an hour), so their cost follows the hours asked, not the topics' size.
 
 Each message of the readings topic is rejected, late, superseded by a later version, or its
 reading's winning version; the winners of each hour must be counted once in both result
@@ -26,12 +31,13 @@ from datetime import datetime
 from query.hours import parse_hour
 from reconcile.report import report_json, report_text
 from reconcile.sources import Unreadable, reconcile_run
+from reconcile.window import hours_between
 from settings import Settings, configure_logging
 from settings.command_line import OneLineParser, keyspace_name, reports_usage_errors, topic_name
 
 
-def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, datetime | None, bool]:
-    """The settings with the flags applied, the hour asked for (or None), and whether JSON is wanted."""
+def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, list[datetime] | None, bool]:
+    """The settings with the flags applied, the hours asked for (or None: the whole run), and whether JSON is wanted."""
     kafka, cassandra = settings.kafka, settings.cassandra
     parser = OneLineParser(prog="iot-reconcile", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--readings-topic", type=topic_name, default=kafka.readings_topic, help="default: %(default)s")
@@ -39,10 +45,17 @@ def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, dat
     parser.add_argument("--late-topic", type=topic_name, default=kafka.late_topic, help="default: %(default)s")
     parser.add_argument("--keyspace", type=keyspace_name, default=cassandra.keyspace, help="default: %(default)s")
     parser.add_argument("--hour", help="only this UTC hour, 'YYYY-MM-DD HH' (ISO-8601 accepted)")
+    parser.add_argument("--from", dest="first", metavar="HOUR", help="the first UTC hour of a range (with --to)")
+    parser.add_argument("--to", dest="last", metavar="HOUR", help="the last UTC hour of a range, included")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
+    if args.hour is not None and (args.first or args.last):
+        parser.error("--hour or --from/--to, not both")
+    if (args.first is None) != (args.last is None):
+        parser.error("--from and --to go together")
+    first, last = (args.hour, args.hour) if args.hour is not None else (args.first, args.last)
     try:
-        hour = parse_hour(args.hour) if args.hour is not None else None
+        hours = hours_between(parse_hour(first), parse_hour(last)) if first is not None else None
     except ValueError as error:
         parser.error(str(error))
     chosen = replace(
@@ -52,20 +65,18 @@ def arguments(argv: list[str] | None, settings: Settings) -> tuple[Settings, dat
         ),
         cassandra=replace(cassandra, keyspace=args.keyspace),
     )
-    return chosen, hour, args.json
+    return chosen, hours, args.json
 
 
 @reports_usage_errors("iot-reconcile")
 def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.ERROR)  # the clients retry noisily; a failure ends in one clear line
-    settings, hour, as_json = arguments(argv, Settings.from_env())
+    settings, hours, as_json = arguments(argv, Settings.from_env())
     try:
-        report = reconcile_run(settings)
+        report = reconcile_run(settings, hours=hours)
     except Unreadable as error:
         print(f"iot-reconcile: {error}", file=sys.stderr)
         return 2
-    if hour is not None:
-        report = report.for_hour(hour)
     kafka = settings.kafka
     run = {
         "readings_topic": kafka.readings_topic,

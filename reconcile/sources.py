@@ -1,22 +1,31 @@
-"""Read one run for a reconciliation: the three topics from Kafka, both result tables from Cassandra."""
+"""Read one run for a reconciliation: the three topics from Kafka, both result tables from Cassandra.
+
+A whole run reads the topics from their first offsets and the whole tables. Some hours read only
+the Kafka time that decides them (``reconcile.window``) and only their rows, so the cost follows
+the hours asked, not the topics' size; the rejected topic, whose records have no hour, is not read.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from kafka.errors import KafkaError
 
+from geo import REGION_NAMES
 from infra.topic_reader import MissingTopic, read_partitions
 from oracle import SentMessage
 from readings.regions import RegionLookup
 from readings.timestamps import utc_text_of_ms
 from reconcile.accounting import Reconciliation, reconcile
-from results.reads import WholeTables, read_whole_tables
+from reconcile.window import KafkaWindow, kafka_window
+from results.reads import WHOLE_TABLE_COLUMNS, WholeTables, read_whole_tables, split_hours
 from results.rows import ResultRow
 from results.session import CASSANDRA_ERRORS, connect
-from settings import CassandraSettings, KafkaSettings, Settings
+from results.tables import HISTORY_TABLE, HOURLY_TABLE
+from settings import CassandraSettings, KafkaSettings, Settings, values
 
 KAFKA_ERRORS = (KafkaError, MissingTopic, TimeoutError)
 
@@ -46,39 +55,68 @@ def json_object(value: bytes | None) -> dict[str, Any]:
     return decoded if isinstance(decoded, dict) else {}
 
 
-def read_messages(kafka: KafkaSettings) -> list[SentMessage]:
-    """The readings topic, partition after partition in offset order, judged at each record's broker timestamp."""
+def read_messages(kafka: KafkaSettings, window: KafkaWindow | None = None) -> list[SentMessage]:
+    """The readings topic (or its ``window``), partition after partition in offset order, judged at
+    each record's broker timestamp."""
     return [
         SentMessage(record.value or b"", record.timestamp, record.partition)
-        for records in read_partitions(kafka, kafka.readings_topic)
+        for records in read_partitions(kafka, kafka.readings_topic, **window_bounds(window))
         for record in records
     ]
 
 
-def read_dead_letters(kafka: KafkaSettings, topic: str) -> list[dict[str, Any]]:
-    return [json_object(record.value) for records in read_partitions(kafka, topic) for record in records]
+def read_dead_letters(kafka: KafkaSettings, topic: str, window: KafkaWindow | None = None) -> list[dict[str, Any]]:
+    return [
+        json_object(record.value)
+        for records in read_partitions(kafka, topic, **window_bounds(window))
+        for record in records
+    ]
 
 
-def read_tables(cassandra: CassandraSettings) -> WholeTables:
-    """Every row of both result tables, and apart the hours no datetime holds."""
+def window_bounds(window: KafkaWindow | None) -> dict[str, int]:
+    return window._asdict() if window else {}
+
+
+def read_tables(cassandra: CassandraSettings, hours: list[datetime] | None = None) -> WholeTables:
+    """Every row of both result tables (or of ``hours``), and apart the hours no datetime holds."""
     session = connect(cassandra)
     try:
-        return read_whole_tables(session, cassandra.keyspace)
+        return read_hours(session, cassandra.keyspace, hours) if hours else read_whole_tables(session, cassandra.keyspace)
     finally:
         session.cluster.shutdown()
 
 
-def read_run(settings: Settings) -> RunRecords:
-    """The topics first, then the tables: read on a quiet pipeline, both describe the same messages."""
+def read_hours(session: Any, keyspace: str, hours: list[datetime]) -> WholeTables:
+    """The rows of ``hours`` (consecutive) in both tables: one partition per hour in the first,
+    one slice of each region's partition in the second."""
+    keyspace = values.keyspace_name(keyspace)
+    by_hour = session.prepare(f"SELECT {WHOLE_TABLE_COLUMNS} FROM {keyspace}.{HOURLY_TABLE} WHERE hour = ?")
+    by_region = session.prepare(
+        f"SELECT {WHOLE_TABLE_COLUMNS} FROM {keyspace}.{HISTORY_TABLE} WHERE region = ? AND hour >= ? AND hour <= ?"
+    )
+    hourly = [session.execute_async(by_hour, (hour,)) for hour in hours]
+    history = [session.execute_async(by_region, (region, hours[0], hours[-1])) for region in REGION_NAMES]
+    whole = WholeTables({}, {})
+    for table, futures in ((HOURLY_TABLE, hourly), (HISTORY_TABLE, history)):
+        whole.rows[table], whole.unshowable_hours[table] = split_hours(row for future in futures for row in future.result())
+    return whole
+
+
+def read_run(settings: Settings, hours: list[datetime] | None = None) -> RunRecords:
+    """The topics first, then the tables: read on a quiet pipeline, both describe the same messages.
+
+    With ``hours`` (consecutive, in order), only the Kafka window that decides them and their rows.
+    """
     kafka, cassandra = settings.kafka, settings.cassandra
+    window = kafka_window(hours[0], hours[-1], settings.rules, settings.job) if hours else None
     try:
-        messages = read_messages(kafka)
-        rejected = read_dead_letters(kafka, kafka.rejected_topic)
-        late = read_dead_letters(kafka, kafka.late_topic)
+        messages = read_messages(kafka, window)
+        rejected = [] if hours else read_dead_letters(kafka, kafka.rejected_topic)
+        late = read_dead_letters(kafka, kafka.late_topic, window)
     except KAFKA_ERRORS as error:
         raise Unreadable(f"cannot read the topics from Kafka at {kafka.bootstrap_servers}: {error}") from error
     try:
-        tables, unshowable = read_tables(cassandra)
+        tables, unshowable = read_tables(cassandra, hours)
     except CASSANDRA_ERRORS as error:
         raise Unreadable(
             f"cannot read keyspace {cassandra.keyspace} from Cassandra at {cassandra.host}:{cassandra.port}: {error}"
@@ -86,11 +124,14 @@ def read_run(settings: Settings) -> RunRecords:
     return RunRecords(messages, rejected, late, tables, unshowable)
 
 
-def reconcile_run(settings: Settings, regions: RegionLookup | None = None) -> Reconciliation:
-    """Read the run named by ``settings`` and account for it; raises ``Unreadable``."""
-    run = read_run(settings)
+def reconcile_run(
+    settings: Settings, regions: RegionLookup | None = None, hours: list[datetime] | None = None
+) -> Reconciliation:
+    """Read the run named by ``settings`` (only ``hours``, when given) and account for it; raises ``Unreadable``."""
+    run = read_run(settings, hours)
     report = reconcile(run.messages, run.rejected, run.late, run.tables, settings.rules, regions)
-    return replace(report, problems=report.problems + unshowable_problems(run.unshowable_hours))
+    report = replace(report, problems=report.problems + unshowable_problems(run.unshowable_hours))
+    return report.for_hours(set(hours)) if hours else report
 
 
 def unshowable_problems(hours_by_table: dict[str, list[int]]) -> tuple[str, ...]:

@@ -85,6 +85,11 @@ earlier="$(date -u -d '-2 hours' '+%Y-%m-%d %H')"
 say "An hour of the replay, $earlier UTC, with its mean three hours before"
 iot-query --hour "$earlier"
 
+say "The archive of every message read, by event hour (docs/archive.md): the newest files"
+archive="${IOT_ARCHIVE_PATH:-var/archive}"
+find "$archive" -name 'part-*' -printf '%TT  %8s B  %P\n' 2>/dev/null | sort | tail -n 4
+python -c "from archive.reads import archived_messages; print(archived_messages('$archive').num_rows, 'messages archived')"
+
 cat <<MSG
 
 The live page (updates as results change): http://127.0.0.1:$DASHBOARD_PORT/

@@ -306,6 +306,16 @@ class JobSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    """The Parquet archive of every message the job reads (docs/archive.md)."""
+
+    # A directory (relative ones from where the job is submitted) or a filesystem URI: gs://bucket/archive.
+    path: str = "var/archive"
+    # A part file rolls at this size, and at every checkpoint (a bulk format cannot stay open across one).
+    file_size: str = "128MB"
+
+
+@dataclass(frozen=True)
 class DashboardSettings:
     """``iot-dashboard``: where it listens, and the bounds that keep its memory flat (docs/dashboard.md)."""
 
@@ -336,6 +346,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     job: JobSettings = field(default_factory=JobSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -365,4 +376,5 @@ class Settings:
             ingest=_from_env(IngestSettings, env, "ingest"),
             job=_from_env(JobSettings, env, "job"),
             dashboard=_from_env(DashboardSettings, env, "dashboard"),
+            archive=_from_env(ArchiveSettings, env, "archive"),
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import urllib.request
 import uuid
 from collections.abc import Mapping
@@ -51,6 +52,7 @@ class PipelineRun:
             "IOT_CASSANDRA_KEYSPACE": tag.replace("-", "_"),
             "IOT_JOB_NAME": tag,
             "IOT_JOB_CONSUMER_GROUP": tag,
+            "IOT_ARCHIVE_PATH": str(ROOT / "var" / "archive-runs" / tag),
         }
         flink_options = {} if checkpoint_interval_s is None else {"execution.checkpointing.interval": f"{checkpoint_interval_s}s"}
         run = cls(Settings.from_env(env), env, flink_options)
@@ -151,6 +153,7 @@ class PipelineRun:
             session.execute(f"DROP KEYSPACE IF EXISTS {self.settings.cassandra.keyspace}", timeout=60)
         finally:
             session.cluster.shutdown()
+        shutil.rmtree(self.settings.archive.path, ignore_errors=True)
 
 
 def reading_key(message: bytes) -> bytes | None:

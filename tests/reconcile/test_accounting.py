@@ -124,5 +124,5 @@ def test_one_hour_leaves_the_other_hours_and_the_rejections_out() -> None:
     messages = [reading("a", 10, 12.0), reading("b", 70, 9.0), raw(b"[]")]
     report = reconcile(messages, [], [], both_tables(row("Bretagne", 1)))
     assert report.unbalanced_hours == [BASE + HOUR] and report.problems
-    assert report.for_hour(BASE) == Reconciliation((report.hours[0],), ())
-    assert report.for_hour(BASE).balanced and not report.for_hour(BASE + HOUR).balanced
+    assert report.for_hours({BASE}) == Reconciliation((report.hours[0],), ())
+    assert report.for_hours({BASE}).balanced and not report.for_hours({BASE + HOUR}).balanced

@@ -48,7 +48,7 @@ def test_any_time_in_the_topics_ends_in_a_report(stamp: str, judged_at_ms: int, 
     report = reconcile([stamped(stamp, judged_at_ms)], [], [late], both_tables(), ReadingRules(earliest_year=earliest_year))
     assert report_text(report, RUN) and json.loads(report_json(report, RUN))
     for hour in report.hours:
-        assert report.for_hour(hour.hour).hours == (hour,)
+        assert report.for_hours({hour.hour}).hours == (hour,)
 
 
 def test_year_one_is_rejected_and_the_other_hours_still_balance() -> None:
@@ -56,7 +56,7 @@ def test_year_one_is_rejected_and_the_other_hours_still_balance() -> None:
     rejected = [{"reason": "invalid_timestamp", "stage": "job"}]
     report = reconcile(messages, rejected, [], both_tables(row("Bretagne", 1)))
     assert report.balanced and [hour.hour for hour in report.hours] == [BASE]
-    assert report.for_hour(BASE).balanced
+    assert report.for_hours({BASE}).balanced
 
 
 def test_rows_at_hours_no_datetime_holds_are_set_apart_and_named() -> None:

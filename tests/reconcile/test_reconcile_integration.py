@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from results.session import connect
 from settings import Settings
 from testkit.pipeline_run import PipelineRun
 from testkit.waiting import wait_for
-from tests.support.dataset import build
+from tests.support.dataset import build, reading
 
 pytestmark = pytest.mark.services
 
@@ -72,6 +72,25 @@ def test_a_run_balances_until_a_row_goes_missing(run: PipelineRun, capsys: pytes
     )
     assert main(["--json"]) == 1
     assert json.loads(capsys.readouterr().out)["unbalanced_hours"] == [gone.hour.isoformat()]
+
+
+def test_hours_asked_read_their_kafka_window_and_reach_the_whole_runs_verdicts(run: PipelineRun) -> None:
+    """Old hours replayed now and readings of the last minutes, with a duplicate and a correction
+    that moves a reading to another region: the recent hours alone are accounted as in the whole run."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    rennes, caen = (48.11, -1.68), (49.18, -0.37)
+    minutes_ago = [now - timedelta(minutes=3), now - timedelta(minutes=2), now - timedelta(minutes=1)]
+    recent = [reading("now-1", minutes_ago[0], rennes, 11.0), reading("now-2", minutes_ago[1], rennes, 12.0),
+              reading("now-1", minutes_ago[0], rennes, 11.0), reading("now-2", minutes_ago[2], caen, 13.0)]  # fmt: skip
+    run.submit()
+    sent = run.produce(build(now).phase_a + recent)
+    expected = expected_outcome(sent)
+    wait_for("the tables to equal the oracle", lambda: diff_tables(expected, run.table_rows()), lambda diff: not diff, 180)
+    whole = wait_for("the run to balance", lambda: reconcile_run(run.settings), lambda found: found.balanced, 60)
+    hours = sorted({moment.replace(minute=0, second=0) for moment in minutes_ago})
+    windowed = reconcile_run(run.settings, hours=hours)
+    assert windowed == whole.for_hours(set(hours)) and windowed.balanced
+    assert sum(hour.winners for hour in windowed.hours) == 2 and sum(hour.superseded for hour in windowed.hours) == 2
 
 
 def test_an_unreachable_cassandra_exits_2(

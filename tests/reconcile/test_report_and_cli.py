@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from kafka.errors import KafkaTimeoutError
@@ -53,7 +54,7 @@ def test_the_text_of_an_unbalanced_run_lists_the_hours_and_problems() -> None:
 
 
 def test_one_hour_alone_has_no_rejected_line() -> None:
-    text = report_text(balanced().for_hour(BASE), RUN)
+    text = report_text(balanced().for_hours({BASE}), RUN)
     assert "rejected  " not in text and "Reason" not in text and "Rejected topic" not in text and "\ntotal " in text
 
 
@@ -86,12 +87,14 @@ class FakeRun:
     def __init__(self) -> None:
         self.report: Reconciliation | Exception = balanced()
         self.asked: list[Settings] = []
+        self.hours: list[list[datetime] | None] = []
 
-    def __call__(self, settings: Settings) -> Reconciliation:
+    def __call__(self, settings: Settings, hours: list[datetime] | None = None) -> Reconciliation:
         self.asked.append(settings)
+        self.hours.append(hours)
         if isinstance(self.report, Exception):
             raise self.report
-        return self.report
+        return self.report.for_hours(set(hours)) if hours else self.report
 
 
 @pytest.fixture
@@ -114,6 +117,13 @@ def test_an_unbalanced_run_exits_1_and_one_hour_can_be_asked(answer: FakeRun, ca
     assert json.loads(capsys.readouterr().out)["unbalanced_hours"] == ["2019-04-28T05:00:00+00:00"]
     assert cli.main(["--hour", "2019-04-28 04"]) == 0  # that hour balances
     assert "2019-04-28 05:00" not in capsys.readouterr().out
+    assert answer.hours[-1] == [BASE]
+
+
+def test_a_range_of_hours_is_asked_of_the_sources_both_ends_included(answer: FakeRun) -> None:
+    answer.report = unbalanced()
+    assert cli.main(["--from", "2019-04-28 04", "--to", "2019-04-28 05"]) == 1
+    assert answer.hours == [[BASE, BASE + HOUR]]
 
 
 def test_an_unreadable_source_exits_2(answer: FakeRun, capsys: pytest.CaptureFixture) -> None:
@@ -127,6 +137,9 @@ def test_an_unreadable_source_exits_2(answer: FakeRun, capsys: pytest.CaptureFix
     [
         (["--hour", "2019-04-28 04:30"], "is not the start of an hour"),
         (["--keyspace", "Bad-Name"], "not a Cassandra keyspace name"),
+        (["--from", "2019-04-28 04"], "--from and --to go together"),
+        (["--from", "2019-04-28 05", "--to", "2019-04-28 04"], "is before the first"),
+        (["--hour", "2019-04-28 04", "--to", "2019-04-28 05"], "--hour or --from/--to, not both"),
     ],
 )
 def test_wrong_command_lines_exit_2(argv: list[str], message: str, answer: FakeRun, capsys: pytest.CaptureFixture) -> None:
@@ -136,7 +149,7 @@ def test_wrong_command_lines_exit_2(argv: list[str], message: str, answer: FakeR
 
 
 def test_a_kafka_failure_names_kafka(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(kafka: object) -> list:
+    def refuse(*_: object) -> list:
         raise KafkaTimeoutError("Unable to bootstrap")
 
     monkeypatch.setattr(sources, "read_messages", refuse)
