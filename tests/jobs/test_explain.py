@@ -56,8 +56,8 @@ def test_the_plan_of_the_real_job() -> None:
     assert sum(name.startswith("GlobalGroupAggregate") for name in operators) == 1
     # docs/architecture.md §3.1 quotes both views of this plan "unchanged": they must be today's.
     architecture = (ROOT / "docs" / "architecture.md").read_text()
-    assert explain.mermaid(tasks) in architecture
-    assert explain.tasks_table(tasks) in architecture
+    assert explain.mermaid(every_task) in architecture
+    assert explain.tasks_table(every_task) in architecture
 
 
 def test_the_command_prints_the_operators_and_the_planner_text(capsys: pytest.CaptureFixture[str]) -> None:
