@@ -30,6 +30,9 @@ from datetime import UTC, datetime
 from results.hours import HOUR_MS, hour_of
 
 SHOW_CHOICES = ("tasks", "mermaid", "operators", "sql")
+# The uids the planner gives SQL operators (table.exec.uid.generation ALWAYS): "<node id>_<transformation>",
+# which a sink's committer prefixes ("Sink Committer: 16_sink").
+PLAN_UID = re.compile(r"(.*: )?\d+_[a-z-]+$")
 
 
 # ----------------------------------------------------------------------------------- the plan
@@ -43,7 +46,7 @@ class Task:
     name: str
     parallelism: int
     inputs: tuple[tuple[int, str], ...]  # (index of the producing task, ship strategy)
-    uids: tuple[str, ...] = ()  # uids set in our code (the others are generated from the topology)
+    uids: tuple[str, ...] = ()  # uids set in our code (the SQL operators' come from the plan, PLAN_UID)
 
     @property
     def operators(self) -> list[str]:
@@ -113,7 +116,7 @@ def job_graph_tasks(env, statements) -> list[Task]:
         uids = tuple(
             str(pair.getUserDefinedOperatorUid())
             for pair in vertex.getOperatorIDs()
-            if pair.getUserDefinedOperatorUid() is not None
+            if pair.getUserDefinedOperatorUid() is not None and not PLAN_UID.match(pair.getUserDefinedOperatorUid())
         )
         tasks.append(Task(i, str(vertex.getName()), int(vertex.getParallelism()), inputs, uids))
     return tasks

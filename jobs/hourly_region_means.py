@@ -286,6 +286,10 @@ def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
     config.set("pipeline.name", settings.job.name)
     config.set("table.local-time-zone", settings.rules.timezone)
     config.set("table.exec.mini-batch.enabled", "false")
+    # Every SQL operator gets a uid from the plan: the generated ids hash the chaining, which
+    # changes with the parallelism wherever a step runs alone (the archive's committer), and a
+    # savepoint could then not be restored at another parallelism.
+    config.set("table.exec.uid.generation", "ALWAYS")
 
 
 def enable_mini_batches(t_env: StreamTableEnvironment, settings: Settings) -> None:
