@@ -21,6 +21,7 @@ public final class InternalRows {
     /** The table's rows as they are inside the planner; an insert-only table. */
     public static DataStream<RowData> of(StreamTableEnvironment tEnv, Table table) {
         DataType rows = table.getResolvedSchema().toPhysicalRowDataType().bridgedTo(RowData.class);
+        PlannerThread.prepare(tEnv);
         return tEnv.toDataStream(table, rows);
     }
 
@@ -30,6 +31,7 @@ public final class InternalRows {
      * is; a query over it ({@code SELECT *}) gives a table with the usual Java types.
      */
     public static Table table(StreamTableEnvironment tEnv, DataStream<RowData> rows) {
+        PlannerThread.prepare(tEnv);
         return tEnv.fromDataStream(rows);
     }
 }
