@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyflink.table import StreamTableEnvironment, Table
 
-from jobs.hourly_region_means import PARTITION_ORDER_COLUMNS, run
+from jobs.hourly_region_means import SOURCE_COLUMNS, run
 from settings import Settings
 from udfs.parse_and_locate import COLUMNS, READING
 
@@ -28,9 +28,12 @@ def parse_in_sql(t_env: StreamTableEnvironment, source: Table, settings: Setting
                CAST(NULL AS STRING) AS dead_letter_key,
                CAST(NULL AS STRING) AS dead_letter_value,
                kafka_partition,
-               event_time
+               event_time,
+               kafka_offset,
+               kafka_timestamp,
+               payload
         FROM raw_messages""")
-    assert parsed.get_schema().get_field_names() == [*COLUMNS, *PARTITION_ORDER_COLUMNS]
+    assert parsed.get_schema().get_field_names() == [*COLUMNS, *SOURCE_COLUMNS]
     return parsed
 
 

@@ -3,6 +3,7 @@
 It reads like the data flow of docs/contract.md §3:
 
     source -> parse and locate -> partition watermark -> (rejected -> dead letters)
+                                                     -> (every message -> archive)
            -> versions by id  -> (too late -> late topic)
            -> copies three hours later -> hourly means (and three hours before) -> Cassandra
            -> (each write -> results topic)
@@ -27,13 +28,14 @@ from settings import ArchiveSettings, JobSettings, KafkaSettings, ReadingRules, 
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
 from udfs.jvm_functions import EVENT_TIME_FUNCTION, PLAIN_READING_FUNCTION, with_job_functions
 from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
-from udfs.partition_watermark import partition_watermark
+from udfs.partition_watermark import JudgedMessages, partition_watermark
 from udfs.reading_versions import reading_versions
 from udfs.three_hours_later import copies_three_hours_later
 
 SOURCE = "sensor_readings"
-# Carried past the parse step for partition_watermarks.
-PARTITION_ORDER_COLUMNS = ["kafka_partition", "event_time"]
+# The source's columns carried past the parse step for partition_watermarks: the partition and
+# event time its watermark needs, and the rest of what the archive keeps of each message.
+SOURCE_COLUMNS = ["kafka_partition", "event_time", "kafka_offset", "kafka_timestamp", "payload"]
 
 
 EVENT_TIME = "reading_event_time"
@@ -153,13 +155,13 @@ READING_COLUMNS = ["id", "event_ms", "lat", "lon", "temperature"]
 def parse_and_locate(t_env: StreamTableEnvironment, source: Table, settings: Settings) -> Table:
     """Parse in the JVM what is plainly a reading, hand the Python UDF only its coordinates (and
     every other message whole), and take each reading's columns from whichever parsed it. Each
-    message keeps its Kafka partition and event time for ``partition_watermarks``."""
+    message keeps the source's columns (``SOURCE_COLUMNS``) for ``partition_watermarks``."""
     t_env.create_java_temporary_system_function(PLAIN_READING, PLAIN_READING_FUNCTION)
     parse = parse_and_locate_udf(settings.rules, settings.job.fail_once_marker)
     plain = source.left_outer_join_lateral(plain_reading_call(settings.rules))
     parsed = plain.select(
         parse(col("payload"), col("kafka_timestamp"), col("plain_lat"), col("plain_lon")).alias("m"),
-        *[col(f"plain_{name}") for name in READING_COLUMNS], *[col(name) for name in PARTITION_ORDER_COLUMNS],
+        *[col(f"plain_{name}") for name in READING_COLUMNS], *[col(name) for name in SOURCE_COLUMNS],
     )
     return parsed.select(
         *[
@@ -167,12 +169,13 @@ def parse_and_locate(t_env: StreamTableEnvironment, source: Table, settings: Set
             else col("m").get(name).alias(name)
             for name in COLUMNS
         ],
-        *[col(name) for name in PARTITION_ORDER_COLUMNS],
+        *[col(name) for name in SOURCE_COLUMNS],
     )
 
 
-def partition_watermarks(t_env: StreamTableEnvironment, parsed: Table, job: JobSettings) -> tuple[DataStream, Table]:
-    """(readings, each with the watermark its lateness is judged against; rejected messages as dead letters).
+def partition_watermarks(t_env: StreamTableEnvironment, parsed: Table, job: JobSettings) -> JudgedMessages:
+    """Readings, each with the watermark its lateness is judged against; rejected messages as dead
+    letters; every message as read, for the archive.
 
     The watermark is that of the message's own Kafka partition: the highest event time read from
     it up to and including the message, minus the out-of-orderness, kept in checkpointed state
@@ -238,19 +241,19 @@ def write_to_cassandra(t_env: StreamTableEnvironment, results: Table, settings: 
 
 
 ARCHIVE = "readings_archive"
-# The UTC hour of an event time as 'yyyy-MM-ddTHH', whatever the session's time zone: the hours
-# since the epoch added to a zone-less timestamp. A message without a readable event time (the
-# epoch, see event_time_expression) goes to the hour 'none'.
-EVENT_HOUR = (
-    "CASE WHEN event_time > TO_TIMESTAMP_LTZ(0, 3) THEN DATE_FORMAT(TIMESTAMPADD(HOUR, "
-    "TIMESTAMPDIFF(HOUR, TO_TIMESTAMP_LTZ(0, 3), event_time), TIMESTAMP '1970-01-01 00:00:00'), 'yyyy-MM-dd''T''HH') "
-    "ELSE 'none' END"
-)
 
 
 def archive_uri(archive: ArchiveSettings) -> str:
     """The sink's path: a URI as given, a local directory as an absolute ``file://`` URI."""
     return archive.path if "://" in archive.path else Path(archive.path).absolute().as_uri()
+
+
+# Parquet compresses a page at a time in direct memory that its writers keep, pooled, for the life of
+# the job's class loader (a Snappy compressor holds a page and its compressed copy): with the
+# default 1 MB pages, a backlog that touches many hours, or a few jobs in one TaskManager, filled
+# the TaskManager's direct memory and the job restarted for ever (OutOfMemoryError: Direct buffer
+# memory). Small pages, and no dictionary (payloads are unique), keep each writer to a few hundred KB.
+ARCHIVE_PAGE_BYTES = 64 * 1024
 
 
 def archive_sink_ddl(archive: ArchiveSettings) -> str:
@@ -267,18 +270,20 @@ def archive_sink_ddl(archive: ArchiveSettings) -> str:
           'path' = '{archive_uri(archive).replace("'", "''")}',
           'format' = 'parquet',
           'parquet.compression' = 'SNAPPY',
+          'parquet.page.size' = '{ARCHIVE_PAGE_BYTES}',
+          'parquet.dictionary.page.size' = '{ARCHIVE_PAGE_BYTES}',
+          'parquet.enable.dictionary' = 'false',
           'sink.rolling-policy.file-size' = '{archive.file_size}'
         )"""
 
 
-def archive(t_env: StreamTableEnvironment, settings: Settings) -> Table:
-    """Every message of the source as read (its Kafka partition, offset and timestamp, the raw value)
-    for the archive: the history beyond Kafka's retention that backfills and data tools read
-    (docs/archive.md). The same scan as the job's, so the topic is read once."""
+def archive_sink(t_env: StreamTableEnvironment, settings: Settings) -> str:
+    """The archive of every message the job read (its Kafka partition, offset and timestamp, the raw
+    value, its UTC event hour): the history beyond Kafka's retention that backfills and data tools
+    read (docs/archive.md). Its rows come from the partition watermark step, which sees every
+    message of the source's scan, so the topic is read once."""
     t_env.execute_sql(archive_sink_ddl(settings.archive))
-    return t_env.sql_query(
-        f"SELECT kafka_partition, kafka_offset, kafka_timestamp, payload, {EVENT_HOUR} AS event_hour FROM {SOURCE}"
-    )
+    return ARCHIVE
 
 
 def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
@@ -323,7 +328,7 @@ def build(t_env: StreamTableEnvironment, settings: Settings, parse: ParseStep | 
     t_env.execute_sql(keyed_records_sink_ddl("results_sink", kafka.results_topic, kafka, job))
 
     parsed = (parse or parse_and_locate)(t_env, kafka_source(t_env, settings), settings)
-    readings, rejected = partition_watermarks(t_env, parsed, job)
+    readings, rejected, archived = partition_watermarks(t_env, parsed, job)
     contributions, late = versioned_contributions(t_env, readings, job)
     enable_mini_batches(t_env, settings)
     results = hourly_means(t_env, with_copies_three_hours_later(t_env, contributions))
@@ -333,7 +338,7 @@ def build(t_env: StreamTableEnvironment, settings: Settings, parse: ParseStep | 
     statements.add_insert("rejected_sink", rejected)
     statements.add_insert("late_sink", late)
     statements.add_insert("results_sink", changes)
-    statements.add_insert(ARCHIVE, archive(t_env, settings))
+    statements.add_insert(archive_sink(t_env, settings), archived)
     return statements
 
 

@@ -1,6 +1,7 @@
-"""The job's archive step on its own: messages as the source gives them, into Parquet files of a local
-mini-cluster's run, partitioned by UTC event hour whatever the session's time zone. (Exactly once
-with checkpoints is the streaming job's: tests/archive/test_archive_end_to_end.py.)"""
+"""The job's archive sink on its own: messages as the partition watermark step gives them (their
+UTC event hour there: tests/udfs/test_partition_watermark.py), into Parquet files of a local
+mini-cluster's run, partitioned by that hour. (Exactly once with checkpoints is the streaming
+job's: tests/archive/test_archive_end_to_end.py.)"""
 
 from __future__ import annotations
 
@@ -9,31 +10,30 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from pyflink.table import EnvironmentSettings, TableEnvironment
+from pyflink.table import EnvironmentSettings, Table, TableEnvironment
 
 from jobs import hourly_region_means as job
 from jobs.submit import connector_classpath
 from settings import ArchiveSettings, Settings
 
-# (payload, Kafka partition, offset, Kafka timestamp ms, event time ms: 0 when it has none)
+# (payload, Kafka partition, offset, Kafka timestamp ms, UTC event hour)
 MESSAGES = [
-    (b'{"id": "a"}', 0, 0, 1_764_947_716_789, 1_764_947_700_000),  # 2025-12-05T15:15 UTC
-    (b'{"id": "b"}', 1, 0, 1_764_947_716_790, 1_764_943_199_999),  # 13:59:59.999, the hour before
-    (b"\xff not json", 1, 1, 1_764_947_716_791, 0),  # no event time: the hour 'none'
-    (b'{"id": "a"}', 0, 1, 1_764_951_000_000, 1_764_950_400_000),  # 16:00:00.000 exactly
+    (b'{"id": "a"}', 0, 0, 1_764_947_716_789, "2025-12-05T15"),
+    (b'{"id": "b"}', 1, 0, 1_764_947_716_790, "2025-12-05T13"),
+    (b"\xff not json", 1, 1, 1_764_947_716_791, "none"),  # no readable event time
+    (b'{"id": "a"}', 0, 1, 1_764_951_000_000, "2025-12-05T16"),
 ]
 
 
-def source_view(t_env: TableEnvironment) -> None:
-    """``sensor_readings`` with the columns the Kafka source gives the archive step."""
+def archived_messages(t_env: TableEnvironment) -> Table:
+    """MESSAGES with the columns the partition watermark step gives the archive."""
     rows = ", ".join(
-        f"(X'{payload.hex()}', {partition}, CAST({offset} AS BIGINT), {kafka_ms}, {event_ms})"
-        for payload, partition, offset, kafka_ms, event_ms in MESSAGES
+        f"(X'{payload.hex()}', {partition}, CAST({offset} AS BIGINT), {kafka_ms}, '{hour}')"
+        for payload, partition, offset, kafka_ms, hour in MESSAGES
     )
-    t_env.execute_sql(
-        f"CREATE TEMPORARY VIEW {job.SOURCE} AS SELECT CAST(p AS BYTES) AS payload, k AS kafka_partition, "
-        f"o AS kafka_offset, TO_TIMESTAMP_LTZ(t, 3) AS kafka_timestamp, TO_TIMESTAMP_LTZ(e, 3) AS event_time "
-        f"FROM (VALUES {rows}) AS v(p, k, o, t, e)"
+    return t_env.sql_query(
+        f"SELECT k AS kafka_partition, o AS kafka_offset, TO_TIMESTAMP_LTZ(t, 3) AS kafka_timestamp, "
+        f"CAST(p AS BYTES) AS payload, h AS event_hour FROM (VALUES {rows}) AS v(p, k, o, t, h)"
     )
 
 
@@ -44,10 +44,9 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Path:
     t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
     t_env.get_config().set("table.local-time-zone", "Europe/Paris")
     t_env.get_config().set("pipeline.classpaths", ";".join(connector_classpath()))
-    source_view(t_env)
     settings = Settings(archive=ArchiveSettings(path=str(root)))
     statements = t_env.create_statement_set()
-    statements.add_insert(job.ARCHIVE, job.archive(t_env, settings))
+    statements.add_insert(job.archive_sink(t_env, settings), archived_messages(t_env))
     statements.execute().wait()
     return root
 
@@ -59,11 +58,20 @@ def test_every_message_is_archived_once_with_its_kafka_coordinates(archived: Pat
     assert found == sorted(message[:4] for message in MESSAGES)
 
 
-def test_files_are_partitioned_by_utc_event_hour_and_unreadable_times_by_none(archived: Path) -> None:
+def test_files_are_partitioned_by_event_hour(archived: Path) -> None:
     partitions = sorted(path.name for path in archived.iterdir() if path.is_dir())
     assert partitions == ["event_hour=2025-12-05T13", "event_hour=2025-12-05T15", "event_hour=2025-12-05T16", "event_hour=none"]
     in_none = pq.read_table(archived / "event_hour=none").column("payload").to_pylist()
     assert in_none == [b"\xff not json"]
+
+
+def test_pages_stay_small_and_without_dictionary(archived: Path) -> None:
+    """The writer's direct memory is a page and its compressed copy (job.ARCHIVE_PAGE_BYTES)."""
+    for path in archived.rglob("part-*"):
+        metadata = pq.ParquetFile(path).metadata
+        columns = [metadata.row_group(group).column(column) for group in range(metadata.num_row_groups)
+                   for column in range(metadata.num_columns)]
+        assert columns and not any(column.has_dictionary_page for column in columns), path
 
 
 def test_no_file_is_left_in_progress(archived: Path) -> None:

@@ -38,12 +38,15 @@ def test_tasks_print_as_a_table_and_as_a_mermaid_flowchart() -> None:
 def test_the_plan_of_the_real_job() -> None:
     env, statements = explain.build_job(parallelism=2)
     every_task = explain.job_graph_tasks(env, statements)
-    # The archive's insert (docs/archive.md): its own scan of the topic and file writer, one committer.
-    archive = [task for task in every_task if {"StreamingFileWriter", "end: Writer"} & set(task.operators)]
-    assert [task.operators[0].split("[")[0] for task in archive] == ["Source: sensor_readings", "end: Writer"]
-    tasks = [task for task in every_task if task not in archive]
+    # The archive (docs/archive.md): its files written in the source's task, from the same scan as
+    # everything else; one committer of partitions alone.
+    assert [task.operators[0].split("[")[0] for task in every_task].count("Source: sensor_readings") == 1
+    committer = [task for task in every_task if task.operators == ["end: Writer"]]
+    assert len(committer) == 1 and committer[0].parallelism == 1
+    tasks = [task for task in every_task if task not in committer]
     first = [task.operators[0] for task in tasks]
     assert first[0].startswith("Source: sensor_readings") and not tasks[0].inputs
+    assert "StreamingFileWriter" in tasks[0].operators
     assert {"versions by id", "upsert into cassandra"} <= set(first)
     # Each partition's watermark in the source's task, where its messages are in offset order: no shuffle.
     assert "partition watermark" in tasks[0].operators and "PythonCalc" in " ".join(tasks[0].operators)

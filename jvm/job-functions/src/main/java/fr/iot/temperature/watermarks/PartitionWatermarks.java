@@ -1,5 +1,8 @@
 package fr.iot.temperature.watermarks;
 
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
@@ -19,7 +22,8 @@ import org.apache.flink.util.Collector;
 /**
  * Each parsed message with the watermark its lateness is judged against: the highest event time
  * read from its Kafka partition up to and including it, minus the out-of-orderness. Readings go
- * on with that watermark; rejected messages leave on a side output as dead letters.
+ * on with that watermark; rejected messages leave on a side output as dead letters; every
+ * message, whatever its verdict, leaves on another as it was read, for the archive.
  *
  * <p>It runs in the source's task, where each partition's messages arrive in offset order, and
  * keeps one maximum per partition in operator state. Flink's own watermark is not checkpointed and
@@ -41,12 +45,22 @@ public class PartitionWatermarks extends ProcessFunction<RowData, RowData> imple
     static final int DEAD_LETTER_VALUE = 9;
     static final int KAFKA_PARTITION = 10;
     static final int EVENT_TIME = 11;
+    static final int KAFKA_OFFSET = 12;
+    static final int KAFKA_TIMESTAMP = 13;
+    static final int PAYLOAD = 14;
     static final StringData READING = StringData.fromString("reading");
-    private static final int EVENT_TIME_PRECISION = 3;
+    /** The archive's hour of a message without a readable event time (which the source gives the epoch). */
+    static final StringData NO_EVENT_HOUR = StringData.fromString("none");
+    private static final int TIME_PRECISION = 3;
+    private static final long HOUR_MS = 3_600_000L;
+    private static final DateTimeFormatter HOUR_NAME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH");
 
     private final long outOfOrdernessMs;
     private transient Map<Integer, Long> maxEventSeconds;
     private transient ListState<Tuple2<Integer, Long>> checkpointed;
+    // Consecutive messages mostly share their hour: its name is formatted once.
+    private transient long namedHour = Long.MIN_VALUE;
+    private transient StringData hourName;
 
     public PartitionWatermarks(long outOfOrdernessMs) {
         this.outOfOrdernessMs = outOfOrdernessMs;
@@ -54,8 +68,11 @@ public class PartitionWatermarks extends ProcessFunction<RowData, RowData> imple
 
     @Override
     public void processElement(RowData parsed, Context ctx, Collector<RowData> out) {
-        long eventMs = parsed.getTimestamp(EVENT_TIME, EVENT_TIME_PRECISION).getMillisecond();
-        long watermarkMs = watermarkAfter(parsed.getInt(KAFKA_PARTITION), eventMs);
+        long eventMs = parsed.getTimestamp(EVENT_TIME, TIME_PRECISION).getMillisecond();
+        int partition = parsed.getInt(KAFKA_PARTITION);
+        long watermarkMs = watermarkAfter(partition, eventMs);
+        ctx.output(PartitionWatermarkStep.ARCHIVED, GenericRowData.of(partition, parsed.getLong(KAFKA_OFFSET),
+                parsed.getTimestamp(KAFKA_TIMESTAMP, TIME_PRECISION), parsed.getBinary(PAYLOAD), eventHour(eventMs)));
         if (READING.equals(parsed.getString(KIND))) {
             out.collect(GenericRowData.of(parsed.getString(ID), parsed.getLong(EVENT_MS), parsed.getDouble(LAT),
                     parsed.getDouble(LON), parsed.getDouble(TEMPERATURE), parsed.getString(REGION), watermarkMs));
@@ -63,6 +80,20 @@ public class PartitionWatermarks extends ProcessFunction<RowData, RowData> imple
             ctx.output(PartitionWatermarkStep.REJECTED, GenericRowData.of(
                     copy(parsed, DEAD_LETTER_KEY), copy(parsed, DEAD_LETTER_VALUE)));
         }
+    }
+
+    /** The UTC hour of an event time as 'yyyy-MM-ddTHH', the archive's partition: docs/archive.md. */
+    StringData eventHour(long eventMs) {
+        if (eventMs <= 0) {
+            return NO_EVENT_HOUR;
+        }
+        long hour = Math.floorDiv(eventMs, HOUR_MS);
+        if (hour != namedHour) {
+            hourName = StringData.fromString(
+                    LocalDateTime.ofEpochSecond(hour * 3600, 0, ZoneOffset.UTC).format(HOUR_NAME));
+            namedHour = hour;
+        }
+        return hourName;
     }
 
     /** The parse step's rows are reused for the next message: a string kept past this call is copied. */
@@ -90,6 +121,7 @@ public class PartitionWatermarks extends ProcessFunction<RowData, RowData> imple
         checkpointed = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>(
                 "partition-max-event-seconds", TypeInformation.of(new TypeHint<Tuple2<Integer, Long>>() {})));
         maxEventSeconds = new HashMap<>();
+        namedHour = Long.MIN_VALUE;
         if (context.isRestored()) {
             for (Tuple2<Integer, Long> entry : checkpointed.get()) {
                 maxEventSeconds.merge(entry.f0, entry.f1, Math::max);
