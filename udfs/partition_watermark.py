@@ -6,7 +6,8 @@ keeps the highest event time per partition in checkpointed operator state, gives
 that maximum minus the out-of-orderness as ``watermark_ms``, sends rejected messages to a side
 output as ready-made dead letters, and every message as read to another, for the archive. It
 replaced an SQL ``OVER`` aggregation keyed by partition, which shuffled every message to another
-task and kept its maximum in RocksDB (docs/benchmarks.md). The oracle (``oracle/expected_outcome.py``) states the same rule in Python.
+task and kept its maximum in RocksDB (docs/benchmarks.md). The oracle
+(``oracle/expected_outcome.py``) states the same rule in Python.
 """
 
 from __future__ import annotations
