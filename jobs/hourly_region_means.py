@@ -24,8 +24,11 @@ from pyflink.table import DataTypes, Expression, StreamTableEnvironment, Table, 
 from pyflink.table.expressions import call, coalesce, col, lit
 
 from readings.timestamps import earliest_ms
+from results.daily import DAY_MS
 from settings import ArchiveSettings, JobSettings, KafkaSettings, ReadingRules, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
+from udfs.daily_writer import DailyMeansWriter
+from udfs.internal_rows import rows_table
 from udfs.jvm_functions import EVENT_TIME_FUNCTION, PLAIN_READING_FUNCTION, with_job_functions
 from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
 from udfs.partition_watermark import JudgedMessages, partition_watermark
@@ -88,6 +91,10 @@ def kafka_topic_options(kafka: KafkaSettings, topic: str) -> str:
     return f"'connector' = 'kafka',\n          'topic' = '{topic}',\n          {kafka_connection_options(kafka)}"
 
 
+# A backfill's run (IOT_JOB_BOUNDED): the topic up to its offsets at the start, then the job finishes.
+BOUNDED = "\n          'scan.bounded.mode' = 'latest-offset',"
+
+
 def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, rules: ReadingRules) -> str:
     return f"""
         CREATE TABLE {SOURCE} (
@@ -102,7 +109,7 @@ def kafka_source_ddl(kafka: KafkaSettings, job: JobSettings, rules: ReadingRules
           'properties.group.id' = '{job.consumer_group}',
           'properties.auto.offset.reset' = 'earliest',
           'scan.startup.mode' = 'group-offsets',
-          'scan.watermark.idle-timeout' = '{job.idle_partition_timeout_seconds} s',
+          'scan.watermark.idle-timeout' = '{job.idle_partition_timeout_seconds} s',{BOUNDED if job.bounded else ""}
           'format' = 'raw'
         )"""
 
@@ -286,6 +293,46 @@ def archive_sink(t_env: StreamTableEnvironment, settings: Settings) -> str:
     return ARCHIVE
 
 
+DAILY_WRITES = "daily_writes"
+
+
+def daily_extremes_and_means(t_env: StreamTableEnvironment, contributions: DataStream) -> Table:
+    """Daily minimum, maximum and mean temperature per region (UTC days), from the same signed contributions.
+
+    A mean is sums, which a correction's -1 takes back; a minimum is not: once the lowest value is
+    replaced, the next lowest must be known. So each (day, region, temperature) is counted first
+    and kept only while its count is above zero: a -1 that brings a value's count to zero turns
+    into the retraction of that row, and MIN and MAX over a retracting input keep every value
+    still present, so the replaced value leaves them. State: one count per distinct value of a
+    day and region (docs/architecture.md, the daily aggregation).
+    """
+    values_counted = t_env.sql_query(
+        f"SELECT hour_ms - MOD(hour_ms, {DAY_MS}) AS day_ms, region, temperature, CAST(SUM(weight) AS BIGINT) AS copies "
+        f"FROM {rows_table(t_env, contributions)} GROUP BY hour_ms - MOD(hour_ms, {DAY_MS}), region, temperature "
+        f"HAVING SUM(weight) > 0"
+    )
+    return t_env.sql_query(
+        f"SELECT day_ms, region, MIN(temperature) AS min_temperature, MAX(temperature) AS max_temperature, "
+        f"SUM(temperature * copies) / SUM(copies) AS mean_temperature, SUM(copies) AS readings "
+        f"FROM {values_counted} GROUP BY day_ms, region"
+    )
+
+
+def write_daily_to_cassandra(t_env: StreamTableEnvironment, daily: Table, settings: Settings) -> Table:
+    """Sink: each change of a (day, region) upserted or deleted in order (keyed); nothing goes on,
+    so the statement ends in a table that discards its rows."""
+    t_env.execute_sql(f"CREATE TABLE {DAILY_WRITES} (day_ms BIGINT) WITH ('connector' = 'blackhole')")
+    written = (
+        t_env.to_changelog_stream(daily)
+        .key_by(lambda row: f"{row.day_ms}/{row.region}", key_type=Types.STRING())
+        .process(DailyMeansWriter(settings.cassandra, RetryPolicy(settings.job.sink_retry_seconds)),
+                 output_type=Types.ROW_NAMED(["day_ms"], [Types.LONG()]))
+        .uid("daily-cassandra-writer")
+        .name("upsert daily into cassandra")
+    )
+    return t_env.from_data_stream(written)
+
+
 def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
     config = t_env.get_config()
     config.set("pipeline.name", settings.job.name)
@@ -338,7 +385,11 @@ def build(t_env: StreamTableEnvironment, settings: Settings, parse: ParseStep | 
     statements.add_insert("rejected_sink", rejected)
     statements.add_insert("late_sink", late)
     statements.add_insert("results_sink", changes)
-    statements.add_insert(archive_sink(t_env, settings), archived)
+    if settings.archive.enabled:
+        statements.add_insert(archive_sink(t_env, settings), archived)
+    if job.daily_aggregation:
+        daily = daily_extremes_and_means(t_env, contributions)
+        statements.add_insert(DAILY_WRITES, write_daily_to_cassandra(t_env, daily, settings))
     return statements
 
 

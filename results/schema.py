@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from results.daily import DAILY_TABLE
 from results.tables import HISTORY_TABLE, HOURLY_TABLE
 from settings import CassandraSettings, values
 
@@ -26,5 +27,6 @@ def schema_statements(settings: CassandraSettings) -> list[str]:
         replication=replication(settings),
         hourly_table=HOURLY_TABLE,
         history_table=HISTORY_TABLE,
+        daily_table=DAILY_TABLE,
     )
     return [statement.strip() for statement in filled.split(";") if statement.strip()]

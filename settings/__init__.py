@@ -298,6 +298,12 @@ class JobSettings:
     # Ids are remembered for lateness + out-of-orderness + this; a version of a forgotten id
     # counts as a new reading, so raise it when corrections come later than that.
     id_retention_extra_seconds: int = 0
+    # Read the topic up to its latest offsets at the start, then finish: a backfill's run over a
+    # replayed topic (docs/archive.md); the stream never ends.
+    bounded: bool = False
+    # One more statement: daily minimum, maximum and mean per region (a backfill turns it on; off
+    # in the stream, whose throughput it would share).
+    daily_aggregation: bool = False
 
     @property
     def id_retention_ms(self) -> int:
@@ -313,6 +319,8 @@ class ArchiveSettings:
     path: str = "var/archive"
     # A part file rolls at this size, and at every checkpoint (a bulk format cannot stay open across one).
     file_size: str = "128MB"
+    # Off in a backfill's run: it reads a scratch topic of messages the archive already holds.
+    enabled: bool = True
 
 
 @dataclass(frozen=True)

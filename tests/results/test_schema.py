@@ -6,20 +6,22 @@ import re
 
 import pytest
 
+from results.daily import DAILY_COLUMNS, DAILY_TABLE
 from results.schema import schema_statements
 from results.tables import COLUMNS, HISTORY_TABLE, HOURLY_TABLE, RESULT_TABLES
 from settings import CassandraSettings
 
 
-def test_schema_has_the_keyspace_then_both_tables_with_their_keys() -> None:
+def test_schema_has_the_keyspace_then_the_tables_with_their_keys() -> None:
     statements = schema_statements(CassandraSettings(keyspace="iot_test", replication_factor=3))
-    assert len(statements) == 3
+    assert len(statements) == 4
     assert statements[0].startswith("CREATE KEYSPACE IF NOT EXISTS iot_test") and "'replication_factor': 3" in statements[0]
     assert f"iot_test.{HOURLY_TABLE} (" in statements[1] and "PRIMARY KEY ((hour), region)" in statements[1]
     assert f"iot_test.{HISTORY_TABLE} (" in statements[2] and "CLUSTERING ORDER BY (hour DESC)" in statements[2]
+    assert f"iot_test.{DAILY_TABLE} (" in statements[3] and "PRIMARY KEY ((day), region)" in statements[3]
 
 
-@pytest.mark.parametrize("statement", [1, 2])
+@pytest.mark.parametrize("statement", [1, 2, 3])
 def test_each_table_has_exactly_the_named_columns(statement: int) -> None:
     text = schema_statements(CassandraSettings())[statement]
     created = re.search(r"EXISTS iot\.(\w+) \(", text)
@@ -27,8 +29,8 @@ def test_each_table_has_exactly_the_named_columns(statement: int) -> None:
     table = created.group(1)
     body = text[text.index("(") + 1 : text.index("PRIMARY KEY")]
     columns = tuple(re.findall(r"(\w+) (?:timestamp|text|double|bigint)\b", body))
-    assert table == RESULT_TABLES[statement - 1]
-    assert sorted(columns) == sorted(COLUMNS)
+    assert table == (*RESULT_TABLES, DAILY_TABLE)[statement - 1]
+    assert sorted(columns) == sorted(DAILY_COLUMNS if table == DAILY_TABLE else COLUMNS)
 
 
 def test_the_keyspace_is_checked_before_it_goes_into_cql() -> None:
