@@ -6,7 +6,8 @@
 #      "three hours before" column fill at once;
 #   4. the mock sensor API and the poller (iot-ingest) feeding live readings for a minute;
 #   5. the brief's results table for the latest hour, and its map as a PNG;
-#   6. the live page of France (iot-dashboard), pushed from the results topic.
+#   6. the live page of France (iot-dashboard), pushed from the results topic;
+#   7. the archive's newest files, and an hour of the replay recomputed from them (iot-backfill).
 # Services, the job and the live page keep running afterwards: `make down` stops everything.
 # Set IOT_SENSOR_API_URL and IOT_SENSOR_API_KEY to poll a real API instead of the mock.
 set -euo pipefail
@@ -89,6 +90,14 @@ say "The archive of every message read, by event hour (docs/archive.md): the new
 archive="${IOT_ARCHIVE_PATH:-var/archive}"
 find "$archive" -name 'part-*' -printf '%TT  %8s B  %P\n' 2>/dev/null | sort | tail -n 4
 python -c "from archive.reads import archived_messages; print(archived_messages('$archive').num_rows, 'messages archived')"
+
+say "The hour $earlier UTC recomputed from the archive by the same job, bounded (iot-backfill, docs/archive.md)"
+iot-query --hour "$earlier" >"$DEMO_DIR/before-backfill.txt"
+iot-backfill --from "$earlier" --to "$earlier" 2>"$DEMO_DIR/backfill.log"
+iot-query --hour "$earlier" >"$DEMO_DIR/after-backfill.txt"
+if diff -u "$DEMO_DIR/before-backfill.txt" "$DEMO_DIR/after-backfill.txt"; then
+  echo "the backfilled rows equal those the stream wrote ($(grep -c . "$DEMO_DIR/after-backfill.txt") lines of iot-query)"
+fi
 
 cat <<MSG
 
