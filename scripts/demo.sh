@@ -93,10 +93,15 @@ python -c "from archive.reads import archived_messages; print(archived_messages(
 
 say "The hour $earlier UTC recomputed from the archive by the same job, bounded (iot-backfill, docs/archive.md)"
 iot-query --hour "$earlier" >"$DEMO_DIR/before-backfill.txt"
-iot-backfill --from "$earlier" --to "$earlier" 2>"$DEMO_DIR/backfill.log"
-iot-query --hour "$earlier" >"$DEMO_DIR/after-backfill.txt"
-if diff -u "$DEMO_DIR/before-backfill.txt" "$DEMO_DIR/after-backfill.txt"; then
-  echo "the backfilled rows equal those the stream wrote ($(grep -c . "$DEMO_DIR/after-backfill.txt") lines of iot-query)"
+if iot-backfill --from "$earlier" --to "$earlier" 2>"$DEMO_DIR/backfill.log"; then
+  iot-query --hour "$earlier" >"$DEMO_DIR/after-backfill.txt"
+  if diff -u "$DEMO_DIR/before-backfill.txt" "$DEMO_DIR/after-backfill.txt"; then
+    echo "the recomputed rows equal those the stream wrote ($DEMO_DIR/after-backfill.txt)"
+  else
+    echo "the recomputed rows differ from the stream's (above: - before, + after)"
+  fi
+else
+  echo "iot-backfill failed: see $DEMO_DIR/backfill.log"
 fi
 
 cat <<MSG
