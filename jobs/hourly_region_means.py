@@ -27,7 +27,7 @@ from readings.timestamps import earliest_ms
 from results.daily import DAY_MS
 from settings import ArchiveSettings, JobSettings, KafkaSettings, ReadingRules, Settings
 from udfs.cassandra_writer import CassandraResultWriter, RetryPolicy
-from udfs.daily_writer import DailyMeansWriter
+from udfs.daily_writer import DailyTableWriter
 from udfs.internal_rows import rows_table
 from udfs.jvm_functions import EVENT_TIME_FUNCTION, PLAIN_READING_FUNCTION, with_job_functions
 from udfs.parse_and_locate import COLUMNS, parse_and_locate_udf
@@ -304,7 +304,7 @@ def daily_extremes_and_means(t_env: StreamTableEnvironment, contributions: DataS
     and kept only while its count is above zero: a -1 that brings a value's count to zero turns
     into the retraction of that row, and MIN and MAX over a retracting input keep every value
     still present, so the replaced value leaves them. State: one count per distinct value of a
-    day and region (docs/architecture.md, the daily aggregation).
+    day and region (docs/archive.md, a new aggregation).
     """
     values_counted = t_env.sql_query(
         f"SELECT hour_ms - MOD(hour_ms, {DAY_MS}) AS day_ms, region, temperature, CAST(SUM(weight) AS BIGINT) AS copies "
@@ -325,7 +325,7 @@ def write_daily_to_cassandra(t_env: StreamTableEnvironment, daily: Table, settin
     written = (
         t_env.to_changelog_stream(daily)
         .key_by(lambda row: f"{row.day_ms}/{row.region}", key_type=Types.STRING())
-        .process(DailyMeansWriter(settings.cassandra, RetryPolicy(settings.job.sink_retry_seconds)),
+        .process(DailyTableWriter(settings.cassandra, RetryPolicy(settings.job.sink_retry_seconds)),
                  output_type=Types.ROW_NAMED(["day_ms"], [Types.LONG()]))
         .uid("daily-cassandra-writer")
         .name("upsert daily into cassandra")

@@ -36,7 +36,7 @@ def apply_daily_change(table: DailyTable, row: Row, now: datetime) -> str:
     return "skipped"
 
 
-class DailyMeansWriter(KeyedProcessFunction):
+class DailyTableWriter(KeyedProcessFunction):
     def __init__(self, cassandra: CassandraSettings, retry: RetryPolicy) -> None:
         self.cassandra = cassandra
         self.retry = retry
