@@ -26,6 +26,7 @@ from tests.archive.coordinates import archive_coordinates, topic_coordinates
 from tests.backfill.archive_files import write_archive
 from tests.support.dataset import build
 from tests.support.messages import CAEN, RENNES
+from tests.support.pipeline_checks import REMEMBER_IDS_ALL_RUN
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 HOUR = timedelta(hours=1)
@@ -33,9 +34,10 @@ HOUR = timedelta(hours=1)
 
 @pytest.fixture
 def run(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineRun]:
-    """A run of its own; the environment names it, so ``main()`` backfills this run's tables."""
+    """A run of its own; the environment names it, so ``main()`` backfills this run's tables. Ids are
+    remembered all the run, by the stream's job and the backfill's, as the oracle remembers them."""
     pipeline = PipelineRun.create("backfill-test")
-    for name, value in pipeline.env.items():
+    for name, value in {**pipeline.env, **REMEMBER_IDS_ALL_RUN}.items():
         if name.startswith("IOT_"):
             monkeypatch.setenv(name, value)
     yield pipeline
@@ -62,7 +64,7 @@ def test_lost_and_altered_hours_come_back_as_the_stream_wrote_them(run: Pipeline
     # Event hours from 7 hours ago: messages sent now fall in the Kafka window of the hours 3 and 4.
     data = build(datetime.now(UTC) + timedelta(hours=23))
     lost, altered = data.base_hour + 3 * HOUR, data.base_hour + 4 * HOUR
-    run.submit()
+    run.submit(overrides=REMEMBER_IDS_ALL_RUN)
     sent = run.produce(data.phase_a)
     wait_for("phase A in the tables", lambda: diff_tables(expected_outcome(sent), run.table_rows()), lambda d: not d, 180)
     sent += run.produce(data.phase_b)  # late readings and corrections, some of the hours backfilled
