@@ -21,6 +21,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -114,6 +115,7 @@ def recompute(args: argparse.Namespace, settings: Settings, plan: BackfillPlan, 
               jobmanager: str) -> int:
     """Replay, run, copy; the scratch topics and keyspace go whatever happens."""
     rest_url = f"http://{jobmanager}"
+    started = time.monotonic()
     job_id = None
     scratch_settings = scratch.settings(settings)
     try:
@@ -136,6 +138,8 @@ def recompute(args: argparse.Namespace, settings: Settings, plan: BackfillPlan, 
                     print(change_text(f"{day:%Y-%m-%d} (daily)", day_change))
         finally:
             session.cluster.shutdown()
+        log.info("recomputed %d hours from %d messages in %.0f s", len(plan.hours), messages.num_rows,
+                 time.monotonic() - started)
         return 0
     finally:
         if job_id is not None:
