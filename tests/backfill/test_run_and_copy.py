@@ -42,6 +42,12 @@ def test_a_copy_into_an_hour_the_tables_lost_writes_every_row_and_the_daily_rows
     assert changes([day], [day._replace(min_temperature=-2.0)]).upserts == [day]
 
 
+def test_means_that_differ_in_their_last_digits_are_the_same_and_a_missing_one_is_not() -> None:
+    assert changes([row("Bretagne", 0.1 + 0.2)], [row("Bretagne", 0.3)]).unchanged == 1
+    assert changes([row("Bretagne", 11.5)], [row("Bretagne", 11.5001)]).upserts == [row("Bretagne", 11.5)]
+    assert changes([row("Bretagne", 11.5)._replace(mean_temperature_3h_before=9.0)], [row("Bretagne", 11.5)]).upserts
+
+
 def test_the_scratch_run_is_the_job_on_its_own_topics_and_keyspace_bounded_without_the_archive() -> None:
     scratch = Scratch("backfill-0123456789")
     settings = Settings.from_env(scratch.environ({"IOT_JOB_PARALLELISM": "2"}, daily=True))
