@@ -37,7 +37,7 @@ from jobs.submit import ROOT, SubmitFailed, default_jobmanager, executable
 from query.hours import parse_hour
 from results.hours import hour_text
 from results.session import CASSANDRA_ERRORS, connect
-from settings import Settings, configure_logging
+from settings import Settings, configure_logging, values
 from settings.command_line import OneLineParser, UsageError, address, reports_usage_errors, whole_number
 
 log = logging.getLogger("iot-backfill")
@@ -147,7 +147,8 @@ def recompute(args: argparse.Namespace, settings: Settings, plan: BackfillPlan, 
         delete_topics(settings.kafka, [scratch.readings_topic, *scratch.other_topics])
         session = connect(settings.cassandra)
         try:
-            session.execute(f"DROP KEYSPACE IF EXISTS {scratch.keyspace}", timeout=60)
+            keyspace = values.keyspace_name(scratch.keyspace)
+            session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=60)
         finally:
             session.cluster.shutdown()
 

@@ -29,16 +29,21 @@ class DailyRow(NamedTuple):
     updated_at: datetime | None
 
 
+# Statements of the daily table ``{table}`` (keyspace.table, a checked name); every value bound.
+UPSERT = f"INSERT INTO {{table}} ({', '.join(DAILY_COLUMNS)}) VALUES ({', '.join('?' * len(DAILY_COLUMNS))})"
+DELETE = "DELETE FROM {table} WHERE day = ? AND region = ?"
+SELECT_DAY = f"SELECT {', '.join(DAILY_COLUMNS)} FROM {{table}} WHERE day = ?"
+
+
 class DailyTable:
     """Reads and writes of the daily table of one keyspace; every value bound."""
 
     def __init__(self, session: Any, keyspace: str) -> None:
         table = f"{values.keyspace_name(keyspace)}.{DAILY_TABLE}"
         self._session = session
-        self._upsert = session.prepare(f"INSERT INTO {table} ({', '.join(DAILY_COLUMNS)}) "
-                                       f"VALUES ({', '.join('?' * len(DAILY_COLUMNS))})")
-        self._delete = session.prepare(f"DELETE FROM {table} WHERE day = ? AND region = ?")
-        self._day = session.prepare(f"SELECT {', '.join(DAILY_COLUMNS)} FROM {table} WHERE day = ?")
+        self._upsert = session.prepare(UPSERT.format(table=table))
+        self._delete = session.prepare(DELETE.format(table=table))
+        self._day = session.prepare(SELECT_DAY.format(table=table))
 
     def upsert(self, row: DailyRow) -> None:
         self._session.execute(self._upsert, tuple(row))

@@ -11,7 +11,7 @@ from settings import CassandraSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_CODE = ("settings", "readings", "results", "geo", "ingest", "jobs", "udfs", "oracle", "query", "reconcile", "infra",
-            "testkit", "benchmarks", "scripts", "tests")
+            "archive", "backfill", "testkit", "benchmarks", "scripts", "tests")
 
 
 def python_files() -> list[Path]:
