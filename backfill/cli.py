@@ -35,6 +35,7 @@ from backfill.replay import ReplayFailed, create_scratch_topics, delete_topics, 
 from infra.provision import ensure_schema
 from jobs.submit import ROOT, SubmitFailed, default_jobmanager, executable
 from query.hours import parse_hour
+from readings.timestamps import EPOCH, ONE_MS
 from results.hours import hour_text
 from results.session import CASSANDRA_ERRORS, connect
 from settings import Settings, configure_logging, values
@@ -84,6 +85,10 @@ def archived_replay(archive: str, plan: BackfillPlan) -> pa.Table:
     return replayed(messages, plan.window)
 
 
+def ms_text(epoch_ms: int) -> str:
+    return f"{EPOCH + epoch_ms * ONE_MS:%Y-%m-%d %H:%M} UTC"
+
+
 def change_text(when: str, change: Changes) -> str:
     rows = len(change.upserts) + change.unchanged
     return f"{when}: {rows} rows, {len(change.upserts)} written, {len(change.deletes)} deleted, {change.unchanged} unchanged"
@@ -99,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     except LookupError as error:
         print(f"iot-backfill: {error}", file=sys.stderr)
         return 1
+    if plan.window.until_ms > (datetime.now(UTC) - EPOCH) // ONE_MS:
+        log.warning("the hours' Kafka window is still open: what arrives until %s, and what the job read since "
+                    "its last checkpoint (not archived yet), can still change them", ms_text(plan.window.until_ms))
     jobmanager = args.jobmanager or default_jobmanager(os.environ)
     if not (args.conf_dir / "config.yaml").is_file():
         raise UsageError(f"no config.yaml in --conf-dir {args.conf_dir}: start the local stack or name a Flink conf folder")

@@ -92,6 +92,15 @@ find "$archive" -name 'part-*' -printf '%TT  %8s B  %P\n' 2>/dev/null | sort | t
 python -c "from archive.reads import archived_messages; print(archived_messages('$archive').num_rows, 'messages archived')"
 
 say "The hour $earlier UTC recomputed from the archive by the same job, bounded (iot-backfill, docs/archive.md)"
+# The archive commits with each checkpoint (every 10 s): wait until it holds what the job has read.
+count_archived() { python -c "from archive.reads import archived_messages; print(archived_messages('$archive').num_rows)"; }
+archived="$(count_archived)"
+for _ in $(seq 6); do
+  sleep 12
+  now_archived="$(count_archived)"
+  [[ "$now_archived" == "$archived" ]] && break
+  archived="$now_archived"
+done
 iot-query --hour "$earlier" >"$DEMO_DIR/before-backfill.txt"
 if iot-backfill --from "$earlier" --to "$earlier" 2>"$DEMO_DIR/backfill.log"; then
   iot-query --hour "$earlier" >"$DEMO_DIR/after-backfill.txt"
