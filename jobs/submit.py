@@ -114,6 +114,20 @@ def submit(command: list[str], conf_dir: Path, environ: dict[str, str] | None = 
     return match.group(1)
 
 
+# What Flink says when a checkpoint's operators are not all in the submitted job's graph.
+UNMAPPED_STATE = "Cannot map checkpoint/savepoint state"
+
+
+def unrestorable_advice(error: SubmitFailed, start_from: str | None) -> str | None:
+    """What to do when the state resumed from belongs to another plan of the job (a change of the
+    SQL or of the steps of ``build()``): Flink's refusal is buried in a stack trace."""
+    if not start_from or UNMAPPED_STATE not in str(error):
+        return None
+    return (f"iot-submit: {start_from} holds the state of another plan of the job, which this one cannot restore. "
+            "Replay into new tables, then stop the old job (docs/operations.md, 'Replay from Kafka'); "
+            "or, on a local stack whose tables you will rebuild, start without state (--fresh).")
+
+
 def resume_point(args: argparse.Namespace, log: SubmissionLog, job_name: str) -> str | None:
     """The savepoint given, else (local cluster, ``hourly``, no ``--fresh``) the newest retained
     checkpoint of an earlier job of the same name."""
@@ -202,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         job_id = submit(command, args.conf_dir)
     except SubmitFailed as error:
         print(f"iot-submit: {error}", file=sys.stderr)
+        advice = unrestorable_advice(error, start_from)
+        if advice:
+            print(advice, file=sys.stderr)
         return 1
     if args.job == "hourly":
         note_submission(log, job_name, job_id)

@@ -79,6 +79,28 @@ def test_a_resubmission_starts_from_the_last_job_s_checkpoint(tmp_path: Path, su
     assert submitted[3][submitted[3].index("--fromSavepoint") + 1] == str(savepoint)
 
 
+def test_a_checkpoint_of_another_plan_is_refused_with_what_to_do(
+        tmp_path: Path, submitted: list[list[str]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    newest = checkpoint(tmp_path, NEW, 3)
+    SubmissionLog(tmp_path / "flink" / "submitted").record("hourly-test", NEW)
+
+    def refused(command: list[str], conf_dir: Path) -> str:
+        raise submit.SubmitFailed("flink run failed (exit 1):\n... java.lang.IllegalStateException: Failed to rollback "
+                                  "to checkpoint/savepoint. Cannot map checkpoint/savepoint state for operator 1a2b "
+                                  "to the new program, because the operator is not available in the new program.")
+
+    monkeypatch.setattr(submit, "submit", refused)
+    assert submit.main(["--var-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{newest} holds the state of another plan" in err and "--fresh" in err and "Replay" in err
+
+
+def test_another_failure_gets_no_advice_about_plans() -> None:
+    failed = submit.SubmitFailed("flink run failed (exit 1): connection refused")
+    assert submit.unrestorable_advice(failed, "/var/chk-3") is None
+    assert submit.unrestorable_advice(submit.SubmitFailed(submit.UNMAPPED_STATE), None) is None
+
+
 def test_a_second_job_of_the_same_name_is_refused(tmp_path: Path, submitted: list[list[str]], monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(submit, "running_job_id", lambda rest_url, name: OLD)
