@@ -8,13 +8,14 @@ it is a handle to pass on to the next JVM step.
 from __future__ import annotations
 
 from pyflink.datastream import DataStream
-from pyflink.java_gateway import get_gateway
 from pyflink.table import StreamTableEnvironment, Table
+
+from udfs.jvm_functions import job_functions
 
 
 def internal_rows(t_env: StreamTableEnvironment, table: Table) -> DataStream:
     """The insert-only ``table`` as a stream of internal rows."""
-    return DataStream(get_gateway().jvm.fr.iot.temperature.tables.InternalRows.of(t_env._j_tenv, table._j_table))
+    return DataStream(job_functions().tables.InternalRows.of(t_env._j_tenv, table._j_table))
 
 
 def rows_table(t_env: StreamTableEnvironment, rows: DataStream) -> Table:
@@ -23,5 +24,5 @@ def rows_table(t_env: StreamTableEnvironment, rows: DataStream) -> Table:
     The query gives its columns the usual types (a STRING column is a ``str``, not the runtime's
     ``StringData``), like any query's result.
     """
-    table = Table(get_gateway().jvm.fr.iot.temperature.tables.InternalRows.table(t_env._j_tenv, rows._j_data_stream), t_env)
+    table = Table(job_functions().tables.InternalRows.table(t_env._j_tenv, rows._j_data_stream), t_env)
     return t_env.sql_query(f"SELECT * FROM {table}")

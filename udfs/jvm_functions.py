@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.java_gateway import get_gateway
+from pyflink.util.java_utils import add_jars_to_context_class_loader
 
 JOB_FUNCTIONS_JAR = Path(__file__).resolve().parent.parent / "build" / "lib" / "job-functions" / "iot-job-functions.jar"
 EVENT_TIME_FUNCTION = "fr.iot.temperature.events.ReadingEventTime"
@@ -28,3 +30,15 @@ def with_job_functions(env: StreamExecutionEnvironment, jar: Path = JOB_FUNCTION
     """Load the functions in this client and ship their jar with the job (``pipeline.jars``)."""
     env.add_jars(job_functions_jar(jar).as_uri())
     return env
+
+
+def job_functions(jar: Path = JOB_FUNCTIONS_JAR):
+    """The functions' Java package (``fr.iot.temperature``), for calls from this Python process.
+
+    PyFlink's gateway answers each call on one of a pool of JVM threads, and ``add_jars`` puts the
+    jar on the class loader of the thread that answered it only: a call that another thread
+    answers found no class (a CI run did). So the jar goes on the answering thread's class loader
+    first, which costs two calls when it is there already.
+    """
+    add_jars_to_context_class_loader([job_functions_jar(jar).as_uri()])
+    return get_gateway().jvm.fr.iot.temperature

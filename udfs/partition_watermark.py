@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from pyflink.datastream import DataStream
-from pyflink.java_gateway import get_gateway
 from pyflink.table import StreamTableEnvironment, Table
+
+from udfs.jvm_functions import job_functions
 
 
 class JudgedMessages(NamedTuple):
@@ -35,7 +36,7 @@ class JudgedMessages(NamedTuple):
 def partition_watermark(t_env: StreamTableEnvironment, parsed: Table, out_of_orderness_ms: int) -> JudgedMessages:
     """``parsed`` has udfs.parse_and_locate's columns followed by the source's kafka_partition,
     event_time, kafka_offset, kafka_timestamp and payload."""
-    step = get_gateway().jvm.fr.iot.temperature.watermarks.PartitionWatermarkStep
+    step = job_functions().watermarks.PartitionWatermarkStep
     readings = step.readings(t_env._j_tenv, parsed._j_table, out_of_orderness_ms)
     return JudgedMessages(DataStream(readings), Table(step.rejected(t_env._j_tenv, readings), t_env),
                           Table(step.archived(t_env._j_tenv, readings), t_env))

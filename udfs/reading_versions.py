@@ -13,8 +13,9 @@ every state read and timer crossed PyFlink's gRPC boundary, which made it the jo
 from __future__ import annotations
 
 from pyflink.datastream import DataStream
-from pyflink.java_gateway import get_gateway
 from pyflink.table import StreamTableEnvironment, Table
+
+from udfs.jvm_functions import job_functions
 
 
 def reading_versions(t_env: StreamTableEnvironment, readings: DataStream, allowed_lateness_ms: int,
@@ -25,6 +26,6 @@ def reading_versions(t_env: StreamTableEnvironment, readings: DataStream, allowe
     event_ms, lat, lon, temperature, region, watermark_ms. A change adds its value (weight +1)
     or takes it back (weight -1): signs keep the stream insert-only.
     """
-    step = get_gateway().jvm.fr.iot.temperature.versions.ReadingVersionsStep
+    step = job_functions().versions.ReadingVersionsStep
     versions = step.versions(readings._j_data_stream, allowed_lateness_ms, retention_ms)
     return DataStream(versions), Table(step.lateReadings(t_env._j_tenv, versions), t_env)

@@ -11,8 +11,9 @@ the versions task's time (docs/benchmarks.md).
 from __future__ import annotations
 
 from pyflink.datastream import DataStream
-from pyflink.java_gateway import get_gateway
 from pyflink.table import StreamTableEnvironment, Table
+
+from udfs.jvm_functions import job_functions
 
 
 def copies_three_hours_later(t_env: StreamTableEnvironment, contributions: DataStream) -> Table:
@@ -21,5 +22,5 @@ def copies_three_hours_later(t_env: StreamTableEnvironment, contributions: DataS
     ``contributions`` is the versions step's stream of (hour_ms, region, temperature, weight);
     each row changes its hour's own sums, or the "before" sums of the hour three hours later.
     """
-    step = get_gateway().jvm.fr.iot.temperature.means.CopiesThreeHoursLater
+    step = job_functions().means.CopiesThreeHoursLater
     return Table(step.of(t_env._j_tenv, contributions._j_data_stream), t_env)

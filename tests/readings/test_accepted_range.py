@@ -14,7 +14,6 @@ from datetime import datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 
 from jobs.hourly_region_means import event_time_expression
@@ -23,7 +22,7 @@ from readings import Reading, ReadingParser, Reason, Rejection
 from readings.timestamps import LAST_MS, earliest_ms
 from settings import ReadingRules
 from tests.support.reading_strategies import broker_ms, rules, stamps
-from udfs.jvm_functions import with_job_functions
+from udfs.jvm_functions import job_functions
 
 
 def message(stamp: str) -> bytes:
@@ -33,9 +32,7 @@ def message(stamp: str) -> bytes:
 @pytest.fixture(scope="module")
 def event_time():
     """``ReadingEventTime`` of the job functions jar, and a way to make the Kafka timestamp it takes."""
-    with_job_functions(StreamExecutionEnvironment.get_execution_environment())
-    jvm = get_gateway().jvm
-    return jvm.fr.iot.temperature.events.ReadingEventTime(), jvm.java.time.Instant.ofEpochMilli
+    return job_functions().events.ReadingEventTime(), get_gateway().jvm.java.time.Instant.ofEpochMilli
 
 
 def java_event_ms(event_time, payload: bytes, judged_at_ms: int, rules: ReadingRules) -> int:

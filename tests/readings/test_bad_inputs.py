@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from pyflink.datastream import StreamExecutionEnvironment
-from pyflink.java_gateway import get_gateway
 
 from geo import RegionIndex
 from ingest.api_client import SensorApiClient
@@ -45,7 +43,7 @@ from tests.support.fake_clock import FakeClock
 from tests.support.fake_kafka_client import FakeDeliveryClient
 from tests.support.http_server import send_body, serving
 from tests.support.plain_readings import job_parse
-from udfs.jvm_functions import with_job_functions
+from udfs.jvm_functions import job_functions
 from udfs.parse_and_locate import READING
 
 CATALOGUE = catalogue()
@@ -219,8 +217,7 @@ def test_an_exact_duplicate_counts_once(regions: RegionIndex) -> None:
     [duplicate] = [entry for entry in CATALOGUE if entry.kind == "exact_duplicate"]
     message = duplicate.message or b""
     parsed = job_parse([message, message], [epoch_ms_of(JUDGED_AT)] * 2, regions, JUDGED_AT)
-    with_job_functions(StreamExecutionEnvironment.get_execution_environment())
-    versions = get_gateway().jvm.fr.iot.temperature.versions
+    versions = job_functions().versions
     first, second = (
         versions.Version(row["event_ms"], row["lat"], row["lon"], row["temperature"], row["region"]) for row in parsed.rows
     )

@@ -14,8 +14,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyflink.datastream import StreamExecutionEnvironment
-from pyflink.java_gateway import get_gateway
 
 from readings import Reason, Rejection, rejection_record
 from readings.parser import epoch_ms_of
@@ -23,7 +21,7 @@ from readings.rejected import MAX_RECORD_BYTES, utc_text
 from readings.timestamps import EPOCH, FIRST_MS, LAST_MS, utc_text_of_ms
 from tests.readings.box_regions import BoxRegions
 from tests.support.plain_readings import job_parse
-from udfs.jvm_functions import with_job_functions
+from udfs.jvm_functions import job_functions
 from udfs.parse_and_locate import REJECTED
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -112,8 +110,7 @@ def test_every_record_of_the_jobs_parse_step_fits(payloads: list[bytes | None]) 
 @pytest.fixture(scope="module")
 def versions():
     """The Java package ``fr.iot.temperature.versions``, loaded from the job functions jar."""
-    with_job_functions(StreamExecutionEnvironment.get_execution_environment())
-    return get_gateway().jvm.fr.iot.temperature.versions
+    return job_functions().versions
 
 
 def late_record(versions, reading_id: str, event_ms: int, watermark_ms: int, region: str = "Bretagne") -> tuple[str, dict]:

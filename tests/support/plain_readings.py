@@ -8,13 +8,12 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
-from pyflink.datastream import StreamExecutionEnvironment
 from pyflink.java_gateway import get_gateway
 
 from readings import ReadingParser
 from readings.timestamps import earliest_ms
 from settings import ReadingRules
-from udfs.jvm_functions import with_job_functions
+from udfs.jvm_functions import job_functions
 from udfs.parse_and_locate import READING, ParsedBatch, parse_and_locate_batch
 
 
@@ -29,9 +28,8 @@ class PlainReading(NamedTuple):
 def jvm_plain_reading(payload: bytes | None, judged_at_ms: int, rules: ReadingRules) -> PlainReading | None:
     """What ``PlainReading`` (jvm/job-functions) makes of one message: its reading, or None (its
     row of nulls), collected from the table function as the job's planner does."""
-    with_job_functions(StreamExecutionEnvironment.get_execution_environment())
     jvm = get_gateway().jvm
-    function, rows = jvm.fr.iot.temperature.events.PlainReading(), jvm.java.util.ArrayList()
+    function, rows = job_functions().events.PlainReading(), jvm.java.util.ArrayList()
     function.setCollector(jvm.org.apache.flink.api.common.functions.util.ListCollector(rows))
     data = jvm.org.apache.flink.table.data
     function.eval(

@@ -1,7 +1,8 @@
-"""A table environment planned on another JVM thread than the one that created it
-(``fr.iot.temperature.tables.PlannerThread``): PyFlink's pool of gateway connections does that
-whenever two Python threads have used the gateway, and Flink 2.2's planner then failed with
-``NullPointerException: metadataHandlerProvider`` (a CI run did)."""
+"""A table environment planned on another JVM thread than the one that created it and loaded the
+job's jar: PyFlink's pool of gateway connections does that whenever two Python threads have used
+the gateway. Flink 2.2's planner then failed with ``NullPointerException: metadataHandlerProvider``
+(``fr.iot.temperature.tables.PlannerThread`` fixes it), and our classes were not found on that
+thread (``udfs.jvm_functions.job_functions`` fixes it): two CI runs did."""
 
 from __future__ import annotations
 
@@ -38,7 +39,6 @@ def test_a_table_environment_plans_on_a_jvm_thread_that_did_not_create_it() -> N
             while not done.hasQueuedThreads():
                 time.sleep(0.01)
             outcome["thread"] = gateway.jvm.java.lang.Thread.currentThread().getName()
-            with_job_functions(env)  # the jar on this JVM thread's class loader, as add_jars does
             readings = job.partition_watermarks(t_env, parsed, JobSettings(out_of_orderness_seconds=30)).readings
             outcome["planned"] = readings is not None
         except Exception as error:  # noqa: BLE001 - reported by the assertion below

@@ -9,14 +9,13 @@ from collections.abc import Callable
 import pytest
 from pyflink.common import Row
 from pyflink.datastream import StreamExecutionEnvironment
-from pyflink.java_gateway import get_gateway
 from pyflink.table import StreamTableEnvironment, Table
 
 from jobs import hourly_region_means as job
 from results.hours import HOUR_MS
 from settings import JobSettings
 from udfs.internal_rows import internal_rows, rows_table
-from udfs.jvm_functions import with_job_functions
+from udfs.jvm_functions import job_functions, with_job_functions
 
 LATENESS_MS = 3 * HOUR_MS
 RETENTION_MS = 3 * HOUR_MS + 30_000
@@ -36,7 +35,7 @@ def env() -> StreamExecutionEnvironment:
 @pytest.fixture(scope="module")
 def versions(env: StreamExecutionEnvironment):
     """The Java package ``fr.iot.temperature.versions``, loaded from the job functions jar."""
-    return get_gateway().jvm.fr.iot.temperature.versions
+    return job_functions().versions
 
 
 def version(versions, minutes: float, temperature: float = 20.0, region: str = "Bretagne"):
