@@ -1,7 +1,8 @@
 """Throughput of the streaming job: readings per second from a pre-filled topic to final Cassandra rows.
 
-For each variant (the job; the same job with its Python UDF replaced by SQL; the floor, plain
-Flink SQL doing the same core work, ``benchmarks/plain_sql_floor.py``), in one run: pre-fill a
+For each variant (the job; the same job with its Python UDF replaced by SQL; the job without its
+archive; the floor, plain Flink SQL doing the same core work, ``benchmarks/plain_sql_floor.py``),
+in one run: pre-fill a
 fresh topic with ``--count`` valid readings (iot-loadgen's generator), submit the variant with
 ``flink run`` at ``--parallelism``, and time from RUNNING until the Cassandra tables count every
 reading (the floor: until it has read the topic to its end and finished). The job's rate is
@@ -22,8 +23,10 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from benchmarks import records
@@ -38,12 +41,25 @@ from settings import values
 from testkit.pipeline_run import PipelineRun
 
 FLOOR = "plain Flink SQL floor"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What ``flink run`` submits, and the settings (``IOT_*``) it runs with beyond the run's own."""
+
+    job: Path
+    record_key: str
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+
 VARIANTS = {
-    "job": JOBS["hourly"],
-    "job without Python UDF": ROOT / "benchmarks" / "job_without_python_udf.py",
-    FLOOR: ROOT / "benchmarks" / "plain_sql_floor.py",
+    "job": Variant(JOBS["hourly"], "job"),
+    "job without Python UDF": Variant(ROOT / "benchmarks" / "job_without_python_udf.py", "job_without_python_udf"),
+    "job without archive": Variant(JOBS["hourly"], "job_without_archive", {"IOT_ARCHIVE_ENABLED": "false"}),
+    FLOOR: Variant(ROOT / "benchmarks" / "plain_sql_floor.py", "floor"),
 }
-RECORD_KEYS = {"job": "job", "job without Python UDF": "job_without_python_udf", FLOOR: "floor"}
+# The variants the job is compared with, run by run, in the record and the report.
+BASELINES = ("job without Python UDF", "job without archive", FLOOR)
 
 
 @dataclass
@@ -130,7 +146,7 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
     busy: dict[str, list[float]] = defaultdict(list)
     profile: list[str] = []
     try:
-        run.submit(parallelism, job=VARIANTS[variant])
+        run.submit(parallelism, job=VARIANTS[variant].job, overrides=VARIANTS[variant].overrides)
         started = time.monotonic()
         if profile_s:
             time.sleep(10)  # past the start of the Python workers
@@ -173,7 +189,7 @@ def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
     recorded: dict = {"parallelism": parallelism, "runs": len(runs)}
     for variant, results in by_variant.items():
         rates = [result.rate for result in results]
-        recorded[RECORD_KEYS[variant]] = {
+        recorded[VARIANTS[variant].record_key] = {
             "readings": results[0].readings,
             "rates": rates, "rate": statistics.median(rates),
             "taskmanager_us_per_reading": statistics.median(per_reading_us(results, "Flink TaskManager (JVM)")),
@@ -183,9 +199,9 @@ def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
         }
     if "job" in by_variant:
         recorded["job_per_slot"] = recorded["job"]["rate"] / parallelism
-        for other in (name for name in ("job without Python UDF", FLOOR) if name in by_variant):
+        for other in (name for name in BASELINES if name in by_variant):
             ratios = [job.rate / that.rate for job, that in zip(by_variant["job"], by_variant[other], strict=True)]
-            recorded[f"ratio_job_to_{RECORD_KEYS[other]}"] = {"runs": ratios, "median": statistics.median(ratios),
+            recorded[f"ratio_job_to_{VARIANTS[other].record_key}"] = {"runs": ratios, "median": statistics.median(ratios),
                                                                "min": min(ratios), "max": max(ratios)}
     return recorded
 
@@ -203,7 +219,7 @@ def report(results: list[Measurement], count: int, parallelism: int) -> None:
         for line in result.profile:
             print(f"      {line[:130]}")
     rates = {result.variant: result.rate for result in results}
-    for other in (name for name in ("job without Python UDF", FLOOR) if name in rates):
+    for other in (name for name in BASELINES if name in rates):
         if "job" in rates:
             print(f"  ratio job / {other}: {rates['job'] / rates[other]:.2f}")
 

@@ -51,3 +51,12 @@ def test_the_record_holds_each_runs_rates_their_medians_and_the_ratio_to_the_flo
     assert record["floor"]["rate"] == 100_000
     assert record["ratio_job_to_floor"] == {"runs": [0.4, 0.625, 0.25], "median": 0.4, "min": 0.25, "max": 0.625}
     assert record["job_per_slot"] == 20_000 and record["runs"] == 3
+
+
+def test_the_job_without_its_archive_is_the_same_job_with_the_archive_switched_off_and_a_ratio_of_its_own() -> None:
+    without = job_throughput.VARIANTS["job without archive"]
+    assert without.job == job_throughput.VARIANTS["job"].job and without.overrides == {"IOT_ARCHIVE_ENABLED": "false"}
+    runs = [[measured("job", 20.0, 30.0), measured("job without archive", 16.0, 24.0)]]
+    record = job_throughput.figures(runs, parallelism=2)
+    assert record["job_without_archive"]["rate"] == 62_500
+    assert record["ratio_job_to_job_without_archive"]["median"] == 0.8
