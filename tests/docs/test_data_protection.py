@@ -14,11 +14,12 @@ from settings import ArchiveSettings, IngestSettings, KafkaSettings
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "data-protection.md").read_text(encoding="utf-8")
 KAFKA = KafkaSettings()
+SCRATCH = Scratch("backfill-<tag>")
 PLACES = [
     KAFKA.readings_topic, KAFKA.rejected_topic, KAFKA.late_topic, KAFKA.results_topic,
     *RESULT_TABLES, DAILY_TABLE,
     ArchiveSettings().path, IngestSettings().spool_dir,
-    Scratch("backfill-<tag>").readings_topic, *(topic.removeprefix("backfill-<tag>") for topic in Scratch("backfill-<tag>").other_topics),
+    SCRATCH.readings_topic, *(topic.removeprefix(SCRATCH.tag) for topic in SCRATCH.other_topics),
 ]  # fmt: skip
 
 
