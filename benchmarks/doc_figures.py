@@ -6,10 +6,15 @@ A figure is followed, on the same line, by a marker naming where it comes from:
     S = 8<!--fig ceil(1.5 * message_size:one_gb_per_minute.readings_per_s / job_throughput:per_slot)--> slots
 
 The marker holds a reference (``<record>:<key>.<key>…``, a number in
-``benchmarks/records/<record>.json``'s figures) or arithmetic over references (+ - * /, ``ceil``,
+``benchmarks/records/<record>.json``'s figures) or arithmetic over references (+ - * / %, ``ceil``,
 ``floor``, ``min``, ``max``). The figure is the last number before the marker on its line; it
 agrees when the marker's value, rounded to the figure's decimals, equals it (``1,593`` and
 ``98`` are whole numbers, ``0.43`` has two decimals).
+
+A word of the prose that compares figures ("faster", "under its goal", "divides") is followed by
+a claim, a comparison over the same arithmetic that must hold for the word to stay true:
+
+    the grid index is slower<!--claim region_lookup:grid_index.batch_ms > region_lookup:rectangles.batch_ms--> per call
 
     .venv/bin/python -m benchmarks.doc_figures          # every marked figure that disagrees, and what it should read
     .venv/bin/python -m benchmarks.doc_figures --fix    # rewrite those figures from their records (then reread the prose)
@@ -29,11 +34,17 @@ from pathlib import Path
 from benchmarks.records import RECORDS, ROOT, MissingFigure, figure
 
 MARKER = re.compile(r"<!--fig (.+?)-->")
+CLAIM = re.compile(r"<!--claim (.+?)-->")
 REFERENCE = re.compile(r"\b([a-z][a-z0-9_]*):([A-Za-z0-9_.]*[A-Za-z0-9_])")
 NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 FUNCTIONS: dict[str, Callable[..., float]] = {"ceil": math.ceil, "floor": math.floor, "min": min, "max": max}
 OPERATORS: dict[type, Callable[[float, float], float]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.Mod: operator.mod,
+}
+COMPARISONS: dict[type, Callable[[float, float], bool]] = {
+    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.Eq: operator.eq, ast.NotEq: operator.ne,
 }
 
 
@@ -54,17 +65,42 @@ class MarkedFigure:
         return f"{self.doc}:{self.line}"
 
 
+@dataclass(frozen=True)
+class MarkedClaim:
+    """One comparison the prose of a doc makes, and the marker that states it."""
+
+    doc: str
+    line: int
+    expression: str
+
+    def where(self) -> str:
+        return f"{self.doc}:{self.line}"
+
+
+def without_claims(line: str) -> str:
+    """``line`` with its claim markers blanked, at the same length: their numbers are no figures."""
+    return CLAIM.sub(lambda claim: " " * len(claim.group(0)), line)
+
+
 def marked_figures(text: str, doc: str) -> Iterator[MarkedFigure]:
     for number, line in enumerate(text.splitlines(), start=1):
         start = 0
+        line = without_claims(line)
         for marker in MARKER.finditer(line):
             numbers = NUMBER.findall(line[start:marker.start()])
             yield MarkedFigure(doc, number, numbers[-1] if numbers else None, marker.group(1).strip())
             start = marker.end()
 
 
+def marked_claims(text: str, doc: str) -> Iterator[MarkedClaim]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        for claim in CLAIM.finditer(line):
+            yield MarkedClaim(doc, number, claim.group(1).strip())
+
+
 def value_of(expression: str, folder: Path = RECORDS) -> float:
-    """The marker's value: its references read from the records, its arithmetic done."""
+    """The marker's value: its references read from the records, its arithmetic done (a claim's
+    comparison gives 1.0 when it holds, 0.0 when not)."""
     names: dict[str, float] = {}
 
     def name_reference(match: re.Match[str]) -> str:
@@ -87,6 +123,8 @@ def value_of(expression: str, folder: Path = RECORDS) -> float:
                 return -evaluate(operand)
             case ast.Call(func=ast.Name(id=function), args=args, keywords=[]) if function in FUNCTIONS:
                 return FUNCTIONS[function](*(evaluate(arg) for arg in args))
+            case ast.Compare(left=left, ops=[op], comparators=[right]) if type(op) in COMPARISONS:
+                return float(COMPARISONS[type(op)](evaluate(left), evaluate(right)))
         raise ValueError(f"not a figure's arithmetic: {ast.unparse(node)!r} in {expression!r}")
 
     return float(evaluate(tree))
@@ -114,6 +152,13 @@ def disagreement(marked: MarkedFigure, folder: Path = RECORDS) -> str | None:
             f"({marked.expression})")
 
 
+def false_claim(claim: MarkedClaim, folder: Path = RECORDS) -> str | None:
+    """Why the claim no longer holds with the records, or None when it does (MissingFigure propagates)."""
+    if value_of(claim.expression, folder):
+        return None
+    return f"{claim.where()}: the records no longer bear out {claim.expression!r}: reword the prose before it"
+
+
 def corrected(text: str, folder: Path = RECORDS) -> str:
     """``text`` with each marked figure rewritten from its record, at the decimals it had; figures
     whose record is missing stay as they are."""
@@ -122,7 +167,7 @@ def corrected(text: str, folder: Path = RECORDS) -> str:
         pieces, start = [], 0
         for marker in MARKER.finditer(line):
             before = line[start:marker.start()]
-            numbers = list(NUMBER.finditer(before))
+            numbers = list(NUMBER.finditer(without_claims(before)))
             try:
                 value = value_of(marker.group(1).strip(), folder)
             except MissingFigure:
@@ -158,7 +203,14 @@ def main(argv: list[str] | None = None) -> int:
                 problem = f"{marked.where()}: {missing} ({marked.expression})"
             if problem:
                 problems.append(problem)
-    print("\n".join(problems) or "every marked figure agrees with its record")
+        for claim in marked_claims(text, doc):
+            try:
+                problem = false_claim(claim)
+            except MissingFigure as missing:
+                problem = f"{claim.where()}: {missing} ({claim.expression})"
+            if problem:
+                problems.append(problem)
+    print("\n".join(problems) or "every marked figure agrees with its record, and every claim holds")
     return 1 if problems else 0
 
 

@@ -196,6 +196,7 @@ def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
             "python_us_per_reading": statistics.median(per_reading_us(results, "Python workers")),
             "taskmanager_us_per_reading_runs": per_reading_us(results, "Flink TaskManager (JVM)"),
             "python_us_per_reading_runs": per_reading_us(results, "Python workers"),
+            "cassandra_us_per_reading_runs": per_reading_us(results, "Cassandra"),
         }
     if "job" in by_variant:
         recorded["job_per_slot"] = recorded["job"]["rate"] / parallelism

@@ -8,7 +8,8 @@ takes the producer's timestamps, ``CreateTime``, so days of Kafka time can be wr
 the production topic's ``LogAppendTime`` gives the same order, so the same offsets by time.)
 Then it times ``reconcile_run`` for one hour in the middle of the last day, and for the whole
 run, and prints the messages each read. Needs the local stack (``scripts/stack.sh up``); the
-topics it creates are deleted at the end. The figures in docs/reconciliation.md come from it.
+topics it creates are deleted at the end. The figures in docs/reconciliation.md come from its
+record, ``benchmarks/records/reconcile_cost.json``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from benchmarks import records
 from infra.provision import ensure_schema
 from reconcile import reconcile
 from reconcile.sources import read_run
@@ -67,6 +69,7 @@ def main() -> None:
     admin = KafkaAdminClient(client_id="bench-reconcile", **base.kafka.client_options())
     created: list[str] = []
     start = (datetime.now(UTC) - timedelta(days=max(args.days) + 1)).replace(minute=0, second=0, microsecond=0)
+    sizes: list[dict[str, float]] = []
     print(f"{'days':>4}  {'messages':>9}  {'one hour: read':>14}  {'seconds':>7}  {'whole run: read':>15}  {'seconds':>7}")
     try:
         for days in args.days:
@@ -83,9 +86,12 @@ def main() -> None:
             one_s, one_read = timed(settings, [hour])
             whole_s, whole_read = timed(settings, None)
             print(f"{days:>4}  {total:>9,}  {one_read:>14,}  {one_s:>7.2f}  {whole_read:>15,}  {whole_s:>7.2f}")
+            sizes.append({"days": days, "messages": total, "one_hour_read": one_read, "one_hour_s": one_s,
+                          "whole_run_read": whole_read, "whole_run_s": whole_s})
     finally:
         admin.delete_topics(created)
         admin.close()
+    records.write("reconcile_cost", {"per_hour": args.per_hour, "sizes": sizes})
 
 
 if __name__ == "__main__":

@@ -339,7 +339,7 @@ def configure(t_env: StreamTableEnvironment, settings: Settings) -> None:
     config.set("table.local-time-zone", settings.rules.timezone)
     config.set("table.exec.mini-batch.enabled", "false")
     # Every SQL operator gets a uid from the plan: the generated ids hash the chaining, which
-    # changes with the parallelism wherever a step runs alone (the archive's committer), and a
+    # changes with the parallelism wherever a step runs alone (the `end` sink after the archive's writer), and a
     # savepoint could then not be restored at another parallelism.
     config.set("table.exec.uid.generation", "ALWAYS")
 

@@ -4,7 +4,8 @@
 #   2. the streaming job submitted with `flink run` (kept if it is already running);
 #   3. six hours of past readings replayed by the load generator, so hours and their
 #      "three hours before" column fill at once;
-#   4. the mock sensor API and the poller (iot-ingest) feeding live readings for a minute;
+#   4. the mock sensor API and the poller (iot-ingest) feeding live readings: six polls 5 s
+#      apart (IOT_DEMO_POLLS), about half a minute;
 #   5. the brief's results table for the latest hour, and its map as a PNG;
 #   6. the live page of France (iot-dashboard), pushed from the results topic;
 #   7. the archive's newest files, and an hour of the replay recomputed from them (iot-backfill).

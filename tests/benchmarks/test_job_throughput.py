@@ -38,7 +38,8 @@ def test_a_job_that_cannot_get_its_slots_stops_the_benchmark_with_one_message(mo
 
 
 def measured(variant: str, seconds: float, jvm_s: float) -> job_throughput.Measurement:
-    return job_throughput.Measurement(variant, 1_000_000, seconds, {}, {"Flink TaskManager (JVM)": jvm_s}, [])
+    cpu = {"Flink TaskManager (JVM)": jvm_s, "Cassandra": jvm_s / 10}
+    return job_throughput.Measurement(variant, 1_000_000, seconds, {}, cpu, [])
 
 
 def test_the_record_holds_each_runs_rates_their_medians_and_the_ratio_to_the_floor_of_the_same_run() -> None:
@@ -48,6 +49,7 @@ def test_the_record_holds_each_runs_rates_their_medians_and_the_ratio_to_the_flo
     record = job_throughput.figures(runs, parallelism=2)
     assert record["job"]["rates"] == [40_000, 50_000, 25_000] and record["job"]["rate"] == 40_000
     assert record["job"]["taskmanager_us_per_reading"] == 40.0 and record["job"]["python_us_per_reading"] == 0
+    assert record["job"]["cassandra_us_per_reading_runs"] == pytest.approx([4.0, 5.0, 3.0])
     assert record["floor"]["rate"] == 100_000
     assert record["ratio_job_to_floor"] == {"runs": [0.4, 0.625, 0.25], "median": 0.4, "min": 0.25, "max": 0.625}
     assert record["job_per_slot"] == 20_000 and record["runs"] == 3

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import records
-from benchmarks.doc_figures import corrected, disagreement, marked_figures, value_of
+from benchmarks.doc_figures import corrected, disagreement, false_claim, marked_claims, marked_figures, value_of
 
 
 @pytest.fixture
@@ -83,3 +83,23 @@ def test_fixing_rewrites_each_figure_at_its_decimals_and_leaves_the_rest(folder:
     assert corrected(text, folder) == (
         f"| grid | 25.2{grid} M | 0.7 ms{batch} |\n"
         "about 38,238<!--fig job_throughput:job.median--> readings/s, 3 runs, 1.5<!--fig freshness:p99--> s\n")
+
+
+@pytest.mark.parametrize(("claim", "holds"), [
+    ("region_lookup:grid_index.batch_ms < 1", True),
+    ("region_lookup:grid_index.batch_ms > 1", False),
+    ("48 % ceil(job_throughput:job.median / 4780) == 0", True),  # ceil(8.0) = 8 divides 48
+    ("48 % ceil(job_throughput:job.median / 4000) == 0", False),  # ceil(9.6) = 10 does not
+])
+def test_a_claim_holds_or_says_to_reword_the_prose(folder: Path, claim: str, holds: bool) -> None:
+    (marked,) = marked_claims(f"| grid | faster<!--claim {claim}--> |", "doc.md")
+    assert marked.where() == "doc.md:1"
+    problem = false_claim(marked, folder)
+    assert (problem is None) == holds
+    assert holds or problem == f"doc.md:1: the records no longer bear out {claim!r}: reword the prose before it"
+
+
+def test_a_claims_numbers_are_not_figures_and_fixing_leaves_the_claim(folder: Path) -> None:
+    line = "S = 8<!--fig ceil(job_throughput:job.median / 4780)--> divides<!--claim 48 % 8 == 0--> 48<!--fig 48--> evenly\n"
+    assert [m.shown for m in marked_figures(line, "doc.md")] == ["8", "48"]
+    assert corrected(line.replace("S = 8", "S = 9"), folder) == line

@@ -12,22 +12,32 @@ from collections import Counter
 
 import pytest
 
-from benchmarks.doc_figures import disagreement, docs, marked_figures
+from benchmarks.doc_figures import disagreement, docs, false_claim, marked_claims, marked_figures
 from benchmarks.records import RECORDS
 
-AWAITING: dict[str, str] = {}
+AWAITING: dict[str, str] = {
+    # docs/reconciliation.md's table was measured before this benchmark kept a record.
+    "reconcile_cost": "make up && .venv/bin/python -m benchmarks.reconcile_cost",
+}
 
 FIGURES = [marked for doc, text in docs().items() for marked in marked_figures(text, doc)]
+CLAIMS = [claim for doc, text in docs().items() for claim in marked_claims(text, doc)]
 
 
-def test_the_docs_mark_their_figures() -> None:
+def test_the_docs_mark_their_figures_and_claims() -> None:
     assert len(FIGURES) >= 20, "the markers of the docs' figures are gone"
+    assert len(CLAIMS) >= 8, "the markers of the docs' comparisons are gone"
 
 
 @pytest.mark.parametrize("marked", [m for m in FIGURES if not m.records & AWAITING.keys()],
                          ids=lambda marked: marked.where())
 def test_a_marked_figure_matches_its_record(marked) -> None:
     assert disagreement(marked) is None
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda claim: claim.where())
+def test_a_claim_of_the_prose_holds_with_the_records(claim) -> None:
+    assert false_claim(claim) is None
 
 
 @pytest.mark.parametrize("name", sorted(AWAITING))

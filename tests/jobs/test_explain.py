@@ -39,11 +39,11 @@ def test_the_plan_of_the_real_job() -> None:
     env, statements = explain.build_job(parallelism=2)
     every_task = explain.job_graph_tasks(env, statements)
     # The archive (docs/archive.md): its files written in the source's task, from the same scan as
-    # everything else; one committer of partitions alone.
+    # everything else; Flink's discarding `end` sink after the writer alone (no partition committer).
     assert [task.operators[0].split("[")[0] for task in every_task].count("Source: sensor_readings") == 1
-    committer = [task for task in every_task if task.operators == ["end: Writer"]]
-    assert len(committer) == 1 and committer[0].parallelism == 1
-    tasks = [task for task in every_task if task not in committer]
+    end = [task for task in every_task if task.operators == ["end: Writer"]]
+    assert len(end) == 1 and end[0].parallelism == 1
+    tasks = [task for task in every_task if task not in end]
     first = [task.operators[0] for task in tasks]
     assert first[0].startswith("Source: sensor_readings") and not tasks[0].inputs
     assert "StreamingFileWriter" in tasks[0].operators
