@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from monitoring.local_config import with_short_for, write_local_config
-from settings import JobSettings
+from settings import JobSettings, KafkaSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "monitoring" / "alerts.yml"
@@ -65,11 +65,13 @@ def flink_label_value(value: str) -> str:
     return re.sub(r"[^a-zA-Z0-9:_]", "_", value)
 
 
-def test_the_job_alert_names_the_job_as_flinks_reporter_labels_it() -> None:
-    """``IotJobNotRunning`` is ``absent()`` of the job's series: under any other name it fires always.
-    The job runs under the default name locally (make demo) and on Kubernetes (no IOT_JOB_NAME there)."""
-    expr = next(rule["expr"] for rule in alerts() if rule["alert"] == "IotJobNotRunning")
-    assert f'job_name="{flink_label_value(JobSettings().name)}"' in expr
+def test_the_rules_select_the_job_and_the_topic_the_pipeline_runs_under() -> None:
+    """``IotJobNotRunning`` is ``absent()`` of the job's series (under another name it fires always)
+    and ``IotConsumerLagHigh`` divides by the readings topic's input (under another name it never
+    fires). The pipeline runs under the default names locally (make demo) and on Kubernetes."""
+    rules = {rule["alert"]: rule["expr"] for rule in alerts()}
+    assert f'job_name="{flink_label_value(JobSettings().name)}"' in rules["IotJobNotRunning"]
+    assert f'topic="{KafkaSettings().readings_topic}"' in rules["IotConsumerLagHigh"]
     assert flink_label_value("iot-hourly-region-means") == "iot_hourly_region_means"
 
 
