@@ -550,6 +550,37 @@ def cassandra_problems(manifests: list[Manifest], compose_major: str) -> list[st
     return problems
 
 
+# The JMX exporter agent of Cassandra's pods: docker/Dockerfile copies build/lib/monitoring, the
+# jar jvm/monitoring/pom.xml fetches from Maven Central, to this folder of our image.
+IMAGE_AGENT_DIR = "/opt/iot/build/lib/monitoring"
+JAVA_AGENT_JAR = re.compile(r"^-javaagent:([^=]+)=")
+
+
+def fetched_jmx_agent(pom: str) -> str:
+    """The file name of the JMX exporter agent a ``pom.xml`` (jvm/monitoring's) fetches."""
+    found = re.search(r"<artifactId>jmx_prometheus_javaagent</artifactId>\s*<version>([^<]+)</version>", pom)
+    if found is None:
+        raise ValueError("the pom fetches no jmx_prometheus_javaagent")
+    return f"jmx_prometheus_javaagent-{found.group(1)}.jar"
+
+
+def jmx_agent_problems(manifests: list[Manifest], jar: str) -> list[str]:
+    """Each Cassandra datacenter copies the agent ``jar`` out of our image and loads that very jar:
+    after a version bump of the pom alone, a stale name would stop Cassandra from starting."""
+    problems = []
+    for m in of_kind(manifests, "K8ssandraCluster"):
+        for dc in m.doc["spec"]["cassandra"].get("datacenters") or []:
+            name = dc["metadata"]["name"]
+            options = ((dc.get("config") or {}).get("jvmOptions") or {}).get("additionalOptions") or []
+            loaded = [found.group(1) for option in options if (found := JAVA_AGENT_JAR.match(option))]
+            if not loaded or any(Path(path).name != jar for path in loaded):
+                problems.append(f"{m}: datacenter {name} loads the agents {loaded}, not {jar}")
+            copies = [" ".join(container.get("command") or []) for container in dc.get("initContainers") or []]
+            if not any(f"{IMAGE_AGENT_DIR}/{jar}" in command for command in copies):
+                problems.append(f"{m}: datacenter {name}: no init container copies {IMAGE_AGENT_DIR}/{jar} from our image")
+    return problems
+
+
 # --- Surviving a zone ------------------------------------------------------------------------
 
 ZONE = "topology.kubernetes.io/zone"

@@ -215,6 +215,20 @@ def test_cassandra_is_where_the_settings_say(loaded: list[Manifest], compose_fil
     assert checks.cassandra_problems(loaded, major) == []
 
 
+def test_cassandra_loads_the_jmx_exporter_agent_the_build_fetches(loaded: list[Manifest]) -> None:
+    jar = checks.fetched_jmx_agent((ROOT / "jvm" / "monitoring" / "pom.xml").read_text(encoding="utf-8"))
+    assert checks.jmx_agent_problems(loaded, jar) == []
+
+
+def test_the_jmx_agent_check_catches_a_stale_jar(manifests: list[Manifest]) -> None:
+    problems = checks.jmx_agent_problems(manifests, "jmx_prometheus_javaagent-1.9.9.jar")
+    assert any("loads the agents ['/opt/jmx-exporter/jmx_prometheus_javaagent-" in p for p in problems), problems
+    assert any("no init container copies /opt/iot/build/lib/monitoring/jmx_prometheus_javaagent-1.9.9.jar" in p
+               for p in problems), problems
+    with pytest.raises(ValueError, match="no jmx_prometheus_javaagent"):
+        checks.fetched_jmx_agent("<project><artifactId>other</artifactId></project>")
+
+
 def test_flink_runs_the_image_and_configuration_of_the_repository(
     loaded: list[Manifest],
     local_flink_config: dict[str, Any],

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from monitoring.local_config import with_short_for, write_local_config
+from settings import JobSettings, KafkaSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "monitoring" / "alerts.yml"
@@ -56,6 +57,22 @@ def test_every_alert_has_a_severity_and_a_runbook_section_that_exists() -> None:
 def test_every_alert_is_named_in_the_operations_page() -> None:
     text = OPERATIONS.read_text()
     assert [rule["alert"] for rule in alerts() if f"`{rule['alert']}`" not in text] == []
+
+
+def flink_label_value(value: str) -> str:
+    """A label value as Flink's Prometheus reporters write it: every character outside
+    [a-zA-Z0-9:_] replaced by _ (the local Prometheus holds job_name="iot_hourly_region_means")."""
+    return re.sub(r"[^a-zA-Z0-9:_]", "_", value)
+
+
+def test_the_rules_select_the_job_and_the_topic_the_pipeline_runs_under() -> None:
+    """``IotJobNotRunning`` is ``absent()`` of the job's series (under another name it fires always)
+    and ``IotConsumerLagHigh`` divides by the readings topic's input (under another name it never
+    fires). The pipeline runs under the default names locally (make demo) and on Kubernetes."""
+    rules = {rule["alert"]: rule["expr"] for rule in alerts()}
+    assert f'job_name="{flink_label_value(JobSettings().name)}"' in rules["IotJobNotRunning"]
+    assert f'topic="{KafkaSettings().readings_topic}"' in rules["IotConsumerLagHigh"]
+    assert flink_label_value("iot-hourly-region-means") == "iot_hourly_region_means"
 
 
 def test_the_local_rules_keep_production_expressions_with_a_short_for(tmp_path: Path) -> None:
