@@ -15,10 +15,7 @@ import pytest
 from benchmarks.doc_figures import disagreement, docs, false_claim, marked_claims, marked_figures
 from benchmarks.records import RECORDS
 
-AWAITING: dict[str, str] = {
-    # docs/reconciliation.md's table was measured before this benchmark kept a record.
-    "reconcile_cost": "make up && .venv/bin/python -m benchmarks.reconcile_cost",
-}
+AWAITING: dict[str, str] = {}
 
 FIGURES = [marked for doc, text in docs().items() for marked in marked_figures(text, doc)]
 CLAIMS = [claim for doc, text in docs().items() for claim in marked_claims(text, doc)]
