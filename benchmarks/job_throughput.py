@@ -197,7 +197,13 @@ def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
             "taskmanager_us_per_reading_runs": per_reading_us(results, "Flink TaskManager (JVM)"),
             "python_us_per_reading_runs": per_reading_us(results, "Python workers"),
             "cassandra_us_per_reading_runs": per_reading_us(results, "Cassandra"),
+            # Every process of the stack, so the budget of a rate can be read: on 2 cores, a rate of R
+            # readings/s leaves 2e6 / R µs per reading for all of them together.
+            "all_processes_us_per_reading_runs": [sum(result.cpu_seconds.values()) * 1e6 / result.readings
+                                                  for result in results],
         }
+        recorded[VARIANTS[variant].record_key]["all_processes_us_per_reading"] = statistics.median(
+            recorded[VARIANTS[variant].record_key]["all_processes_us_per_reading_runs"])
     if "job" in by_variant:
         recorded["job_per_slot"] = recorded["job"]["rate"] / parallelism
         for other in (name for name in BASELINES if name in by_variant):

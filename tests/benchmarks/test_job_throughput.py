@@ -50,6 +50,8 @@ def test_the_record_holds_each_runs_rates_their_medians_and_the_ratio_to_the_flo
     assert record["job"]["rates"] == [40_000, 50_000, 25_000] and record["job"]["rate"] == 40_000
     assert record["job"]["taskmanager_us_per_reading"] == 40.0 and record["job"]["python_us_per_reading"] == 0
     assert record["job"]["cassandra_us_per_reading_runs"] == pytest.approx([4.0, 5.0, 3.0])
+    assert record["job"]["all_processes_us_per_reading_runs"] == pytest.approx([44.0, 55.0, 33.0])
+    assert record["job"]["all_processes_us_per_reading"] == pytest.approx(44.0)
     assert record["floor"]["rate"] == 100_000
     assert record["ratio_job_to_floor"] == {"runs": [0.4, 0.625, 0.25], "median": 0.4, "min": 0.25, "max": 0.625}
     assert record["job_per_slot"] == 20_000 and record["runs"] == 3
