@@ -699,6 +699,50 @@ def disruption_budget_problems(manifests: list[Manifest]) -> list[str]:
     return problems
 
 
+
+# --- What the pods request ----------------------------------------------------------------------
+
+QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)([a-zA-Z]*)$")
+KUBERNETES_UNITS = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+# Flink's MemorySize units, which the operator reads in spec.jobManager/taskManager.resource.memory.
+FLINK_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 2**10, "m": 2**20, "mb": 2**20, "g": 2**30, "gb": 2**30}
+
+
+def quantity(value: Any, units: dict[str, float] = KUBERNETES_UNITS) -> float:
+    match = QUANTITY.match(str(value))
+    if match is None or match.group(2) not in units:
+        raise ValueError(f"{value!r} is no quantity")
+    return float(match.group(1)) * units[match.group(2)]
+
+
+def steady_requests(manifests: Iterable[Manifest]) -> tuple[float, float]:
+    """(CPUs, bytes) that the always-running pods request, as the manifests set them: Deployments,
+    Kafka and Cassandra nodes, the JobManager and the TaskManagers (parallelism over slots). Jobs
+    and CronJobs come and go; the operators' own pods and sidecars are not in the manifests."""
+    cpu = memory = 0.0
+
+    def add(count: int, requests: dict[str, Any], units: dict[str, float] = KUBERNETES_UNITS) -> None:
+        nonlocal cpu, memory
+        cpu += count * quantity(requests.get("cpu", 0))
+        memory += count * quantity(requests.get("memory", 0), units)
+
+    for m in manifests:
+        spec = m.doc.get("spec") or {}
+        if m.kind == "Deployment":
+            for container in containers(spec["template"]["spec"]):
+                add(spec.get("replicas", 1), (container.get("resources") or {}).get("requests") or {})
+        elif m.kind == "KafkaNodePool":
+            add(spec["replicas"], (spec.get("resources") or {}).get("requests") or {})
+        elif m.kind == "K8ssandraCluster":
+            for dc in spec["cassandra"].get("datacenters") or []:
+                add(dc["size"], (dc.get("resources") or {}).get("requests") or {})
+        elif m.kind == "FlinkDeployment":
+            slots = int((spec.get("flinkConfiguration") or {}).get("taskmanager.numberOfTaskSlots", 1))
+            task_managers = -(-int((spec.get("job") or {}).get("parallelism", 1)) // slots)
+            add(spec["jobManager"].get("replicas", 1), spec["jobManager"]["resource"], FLINK_UNITS)
+            add(task_managers, spec["taskManager"]["resource"], FLINK_UNITS)
+    return cpu, memory
+
 # --- Flink -------------------------------------------------------------------------------------
 
 

@@ -641,3 +641,28 @@ def test_kube_state_metrics_rbac_check_catches_a_broken_copy(
     break_it(manifests)
     problems = checks.kube_state_metrics_rbac_problems(manifests)
     assert any(expected in problem for problem in problems), problems
+
+
+# --- What the pods request ----------------------------------------------------------------------
+
+REQUESTS_SENTENCE = re.compile(r"requests\s+(\d+(?:\.\d+)?) CPUs\s+and\s+(\d+(?:\.\d+)?) GiB")
+
+
+@pytest.mark.parametrize("doc", [DOCS, GCP_DOCS], ids=lambda path: path.name)
+def test_the_documented_requests_are_those_of_the_manifests(loaded: list[Manifest], doc: Path) -> None:
+    stated = REQUESTS_SENTENCE.findall(doc.read_text(encoding="utf-8"))
+    cpu, memory = checks.steady_requests(loaded)
+    assert stated == [(f"{cpu:.1f}", f"{memory / 2**30:.1f}")]
+
+
+def test_the_request_sum_counts_replicas_and_units(manifests: list[Manifest]) -> None:
+    cpu, memory = checks.steady_requests(manifests)
+    find(manifests, "KafkaNodePool")["spec"].update(replicas=4)
+    find(manifests, "FlinkDeployment")["spec"]["job"].update(parallelism=4)  # 2 slots each: a second TaskManager
+    more_cpu, more_memory = checks.steady_requests(manifests)
+    assert more_cpu == pytest.approx(cpu + 1 + 2)
+    assert more_memory == pytest.approx(memory + 2 * 2**30 + 4096 * 2**20)
+    assert checks.quantity("100m") == pytest.approx(0.1)
+    assert checks.quantity("1600m", checks.FLINK_UNITS) == 1600 * 2**20
+    with pytest.raises(ValueError, match="no quantity"):
+        checks.quantity("2 GiB")
