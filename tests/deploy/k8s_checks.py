@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 
 from settings import JobSettings, Settings
 from tests.deploy.compose_checks import SECRET_NAME, plain_settings_variables, reads_secret_file
+from tests.monitoring.prometheus_queries import metric_names
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -401,9 +402,20 @@ def unsourced_secrets(manifests: list[Manifest], documented: dict[str, set[str]]
 # --- Images and commands -----------------------------------------------------------------------
 
 
+# Images of what only a cluster runs (the local stack has no Kubernetes to report on), each
+# pinned to a release: kube-state-metrics (kube-state-metrics.yaml).
+CLUSTER_ONLY_IMAGES = {"registry.k8s.io/kube-state-metrics/kube-state-metrics"}
+RELEASE_TAG = re.compile(r"^v\d+\.\d+\.\d+$")
+
+
+def cluster_only_image(image: str) -> bool:
+    repository, _, tag = image.rpartition(":")
+    return repository in CLUSTER_ONLY_IMAGES and bool(RELEASE_TAG.match(tag))
+
+
 def image_problems(manifests: list[Manifest], ours: str, others: set[str]) -> list[str]:
     """Our workloads run image ``ours`` (retagged by the kustomization); any other image must
-    be one docker/compose.yaml already runs."""
+    be one docker/compose.yaml already runs, or a release of a cluster-only tool."""
     problems = []
     for manifest in of_kind(manifests, "FlinkDeployment"):
         if manifest.doc["spec"].get("image") != ours:
@@ -412,8 +424,9 @@ def image_problems(manifests: list[Manifest], ours: str, others: set[str]) -> li
         image = container.get("image")
         if manifest.kind == "FlinkDeployment" and image is None:
             continue  # the operator fills in spec.image
-        if image != ours and image not in others:
-            problems.append(f"{manifest} ({container['name']}): image {image!r} is neither {ours!r} nor one of compose's")
+        if image != ours and image not in others and not cluster_only_image(image):
+            problems.append(f"{manifest} ({container['name']}): image {image!r} is neither {ours!r}, nor one of compose's, "
+                            "nor a release of a cluster-only tool")
     return problems
 
 
@@ -686,6 +699,50 @@ def disruption_budget_problems(manifests: list[Manifest]) -> list[str]:
     return problems
 
 
+
+# --- What the pods request ----------------------------------------------------------------------
+
+QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)([a-zA-Z]*)$")
+KUBERNETES_UNITS = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+# Flink's MemorySize units, which the operator reads in spec.jobManager/taskManager.resource.memory.
+FLINK_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 2**10, "m": 2**20, "mb": 2**20, "g": 2**30, "gb": 2**30}
+
+
+def quantity(value: Any, units: dict[str, float] = KUBERNETES_UNITS) -> float:
+    match = QUANTITY.match(str(value))
+    if match is None or match.group(2) not in units:
+        raise ValueError(f"{value!r} is no quantity")
+    return float(match.group(1)) * units[match.group(2)]
+
+
+def steady_requests(manifests: Iterable[Manifest]) -> tuple[float, float]:
+    """(CPUs, bytes) that the always-running pods request, as the manifests set them: Deployments,
+    Kafka and Cassandra nodes, the JobManager and the TaskManagers (parallelism over slots). Jobs
+    and CronJobs come and go; the operators' own pods and sidecars are not in the manifests."""
+    cpu = memory = 0.0
+
+    def add(count: int, requests: dict[str, Any], units: dict[str, float] = KUBERNETES_UNITS) -> None:
+        nonlocal cpu, memory
+        cpu += count * quantity(requests.get("cpu", 0))
+        memory += count * quantity(requests.get("memory", 0), units)
+
+    for m in manifests:
+        spec = m.doc.get("spec") or {}
+        if m.kind == "Deployment":
+            for container in containers(spec["template"]["spec"]):
+                add(spec.get("replicas", 1), (container.get("resources") or {}).get("requests") or {})
+        elif m.kind == "KafkaNodePool":
+            add(spec["replicas"], (spec.get("resources") or {}).get("requests") or {})
+        elif m.kind == "K8ssandraCluster":
+            for dc in spec["cassandra"].get("datacenters") or []:
+                add(dc["size"], (dc.get("resources") or {}).get("requests") or {})
+        elif m.kind == "FlinkDeployment":
+            slots = int((spec.get("flinkConfiguration") or {}).get("taskmanager.numberOfTaskSlots", 1))
+            task_managers = -(-int((spec.get("job") or {}).get("parallelism", 1)) // slots)
+            add(spec["jobManager"].get("replicas", 1), spec["jobManager"]["resource"], FLINK_UNITS)
+            add(task_managers, spec["taskManager"]["resource"], FLINK_UNITS)
+    return cpu, memory
+
 # --- Flink -------------------------------------------------------------------------------------
 
 
@@ -813,6 +870,169 @@ def monitoring_problems(manifests: list[Manifest]) -> list[str]:
                     problems.append(f"{m}: {workload} serves no metrics on port {endpoint['port']}")
     return problems
 
+
+
+# --- What the alert rules read on the cluster --------------------------------------------------
+
+# The workload whose pods serve each family of metrics the alerts read, by name prefix. The
+# kube_ family is kube-state-metrics', by the resources it watches (kube_state_metrics below).
+EXPORTERS = (
+    ("iot_ingest_", "Deployment/iot-ingest"),
+    ("iot_pipeline_", "Deployment/iot-kafka-probe"),
+    ("flink_", "FlinkDeployment/iot-hourly-region-means"),
+    ("kafka_", "KafkaNodePool/iot-kafka-pool"),
+    ("cassandra_", "K8ssandraCluster/iot-cassandra"),
+)
+KUBE_STATE_METRICS = "registry.k8s.io/kube-state-metrics/kube-state-metrics"
+# The kubelet metrics of GKE's managed Kubelet package (gcloud container clusters ...
+# --monitoring=...,KUBELET; docs.cloud.google.com/kubernetes-engine/docs/how-to/cadvisor-kubelet-metrics),
+# as the keep-list of GoogleCloudPlatform/prometheus-engine's examples/kubelet-metrics.yaml names them.
+GKE_KUBELET_PACKAGE = re.compile(
+    r"kubelet_certificate_manager_server_ttl_seconds|kubelet_node_name|kubelet_pleg_relist_duration_seconds.*"
+    r"|kubelet_pod_worker_duration_seconds.*|kubelet_running_containers|kubelet_running_pods"
+    r"|kubelet_runtime_operations_total|kubelet_volume_stats_available_bytes|kubelet_volume_stats_capacity_bytes"
+    r"|kubelet_volume_stats_inodes|kubelet_volume_stats_inodes_free|kubelet_volume_stats_inodes_used"
+    r"|kubelet_volume_stats_used_bytes"
+)
+# Metrics an alert reads that only the local stack has: the node exporter's filesystems
+# (IotDiskFilling's first half). A cluster's node disks are GKE's; its volumes are the kubelet's half.
+LOCAL_ONLY = frozenset({"node_filesystem_avail_bytes", "node_filesystem_size_bytes"})
+
+
+def workload_key(m: Manifest) -> str:
+    return f"{m.kind}/{m.name}"
+
+
+def rule_expressions(manifests: Iterable[Manifest]) -> list[tuple[str, str]]:
+    """(rule name, expression) of every rule of the Rules resources."""
+    return [(rule.get("alert") or rule.get("record", ""), rule["expr"])
+            for m in of_kind(manifests, "Rules") for group in m.doc["spec"]["groups"] for rule in group["rules"]]
+
+
+def documented_gke_packages(markdown: str) -> set[str]:
+    """The GKE monitoring packages the docs' gcloud commands turn on (``--monitoring=SYSTEM,KUBELET``)."""
+    return {package for values in re.findall(r"--monitoring=([A-Z_,]+)", markdown) for package in values.split(",")}
+
+
+def kept(endpoint: dict[str, Any], metric: str) -> bool:
+    """Whether ``metric`` survives the keep and drop rules on ``__name__`` of an endpoint's metricRelabeling."""
+    for rule in endpoint.get("metricRelabeling") or []:
+        if rule.get("sourceLabels") == ["__name__"] and rule.get("action") in ("keep", "drop"):
+            if (re.fullmatch(rule.get("regex", "(.*)"), metric) is not None) != (rule["action"] == "keep"):
+                return False
+    return True
+
+
+def scraping_endpoints(manifests: list[Manifest]) -> dict[str, list[dict[str, Any]]]:
+    """Workload -> the PodMonitoring endpoints that scrape its pods on a port they serve metrics on."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    workloads = pod_labels(manifests)
+    for m in of_kind(manifests, "PodMonitoring"):
+        for workload, labels, ports in workloads:
+            if selects(m.doc["spec"].get("selector") or {}, labels):
+                found.setdefault(workload_key(workload), []).extend(
+                    endpoint for endpoint in m.doc["spec"].get("endpoints") or [] if endpoint["port"] in ports)
+    return found
+
+
+@dataclass
+class KubeStateMetrics:
+    """A kube-state-metrics container: what it watches and where it serves the metrics of it."""
+
+    resources: set[str] | None  # None: its default, every kind of the API
+    ports: set[Any]  # the number and name of its --port (not its --telemetry-port, its own metrics)
+
+
+def kube_state_metrics(manifests: Iterable[Manifest]) -> dict[str, KubeStateMetrics]:
+    """Workload -> its kube-state-metrics container."""
+    found = {}
+    for m, _, container in all_containers(manifests):
+        if container.get("image", "").rpartition(":")[0] == KUBE_STATE_METRICS:
+            flags = dict(arg.split("=", 1) for arg in container.get("args") or [] if "=" in arg)
+            port = int(flags.get("--port", 8080))
+            names = {p.get("name") for p in container.get("ports") or [] if p.get("containerPort") == port}
+            resources = set(flags["--resources"].split(",")) if "--resources" in flags else None
+            found[workload_key(m)] = KubeStateMetrics(resources, {port} | names - {None})
+    return found
+
+
+def reports(resource: str, metric: str) -> bool:
+    """Whether kube-state-metrics names ``metric`` after ``resource``: jobs -> kube_job_*, ingresses -> kube_ingress_*."""
+    singular = resource[:-2] if resource.endswith("sses") else resource[:-1]
+    return metric.startswith(f"kube_{singular}_")
+
+
+def metric_source_problems(manifests: list[Manifest], gke_packages: set[str]) -> list[str]:
+    """Every metric the Rules read is made on the cluster and collected: by one of our workloads or
+    kube-state-metrics (watching its resource) that a PodMonitoring scrapes without dropping it, or
+    by a GKE managed package the docs turn on. Else its alert stays silent for ever."""
+    reads: dict[str, set[str]] = {}
+    for rule, expr in rule_expressions(manifests):
+        for metric in metric_names(expr):
+            reads.setdefault(metric, set()).add(rule)
+    if not reads:
+        return ["no Rules resource reads a metric"]
+    deployed = {workload_key(m) for m, _, _ in pod_labels(manifests)}
+    endpoints = scraping_endpoints(manifests)
+    watchers = kube_state_metrics(manifests)
+    problems = []
+    for metric, rules in sorted(reads.items()):
+        where = f"{metric} (read by {', '.join(sorted(rules))})"
+        if metric in LOCAL_ONLY:
+            continue
+        if GKE_KUBELET_PACKAGE.fullmatch(metric):
+            if "KUBELET" not in gke_packages:
+                problems.append(f"{where}: GKE's Kubelet package is not turned on (--monitoring=...,KUBELET in docs/gcp.md)")
+            continue
+        if metric.startswith("kube_"):
+            sources = [key for key, watcher in watchers.items()
+                       if watcher.resources is None or any(reports(resource, metric) for resource in watcher.resources)]
+            missing = "no kube-state-metrics deployed watches its resource (--resources)"
+        else:
+            sources = [key for prefix, key in EXPORTERS if metric.startswith(prefix) and key in deployed]
+            missing = "nothing deployed makes it"
+        serving = [endpoint for key in sources for endpoint in endpoints.get(key, [])
+                   if key not in watchers or endpoint["port"] in watchers[key].ports]
+        if not sources:
+            problems.append(f"{where}: {missing}")
+        elif not any(kept(endpoint, metric) for endpoint in serving):
+            problems.append(f"{where}: no PodMonitoring scrapes {' or '.join(sources)} and keeps it")
+    return problems
+
+
+# The API group of each resource kube-state-metrics may be told to watch here.
+API_GROUPS = {"cronjobs": "batch", "jobs": "batch", "persistentvolumeclaims": "", "pods": "", "deployments": "apps"}
+READ_VERBS = {"get", "list", "watch"}
+
+
+def kube_state_metrics_rbac_problems(manifests: list[Manifest]) -> list[str]:
+    """Each kube-state-metrics may list and watch every resource of its --resources, and do
+    nothing but read: without the right, its metrics are silently missing; with more, it holds
+    rights it never uses."""
+    roles = {m.name: m for m in of_kind(manifests, "Role")}
+    problems = []
+    for key, watcher in kube_state_metrics(manifests).items():
+        resources = watcher.resources
+        workload = next(m for m in manifests if workload_key(m) == key)
+        account = pod_specs(workload)[0].get("serviceAccountName", "default")
+        rules = [rule for binding in of_kind(manifests, "RoleBinding")
+                 if any(s["kind"] == "ServiceAccount" and s["name"] == account for s in binding.doc.get("subjects") or [])
+                 and binding.doc["roleRef"]["kind"] == "Role" and binding.doc["roleRef"]["name"] in roles
+                 for rule in roles[binding.doc["roleRef"]["name"]].doc.get("rules") or []]
+        if resources is None:
+            problems.append(f"{key}: no --resources, so it watches every kind of the API")
+            continue
+        for resource in sorted(resources):
+            group = API_GROUPS.get(resource)
+            granted = {verb for rule in rules if group in rule.get("apiGroups", []) and resource in rule.get("resources", [])
+                       for verb in rule.get("verbs", [])}
+            if group is None:
+                problems.append(f"{key}: --resources names {resource}, whose API group API_GROUPS does not know")
+            elif not {"list", "watch"} <= granted:
+                problems.append(f"{key}: service account {account} may not list and watch {resource}")
+        problems += [f"{key}: service account {account} may {verb} {', '.join(rule.get('resources', []))}"
+                     for rule in rules for verb in sorted(set(rule.get("verbs", [])) - READ_VERBS)]
+    return problems
 
 def kustomization_problems(kustomization: dict[str, Any], folder: Path, ours: str) -> list[str]:
     """The kustomization lists every manifest of the folder and retags our image."""

@@ -27,6 +27,7 @@ from tests.deploy.conftest import DOCKER, ROOT
 from tests.deploy.k8s_checks import K8S, Manifest
 
 DOCS = ROOT / "docs" / "kubernetes.md"
+GCP_DOCS = ROOT / "docs" / "gcp.md"
 LOCAL_FLINK_CONFIG = ROOT / "flink-conf" / "config.yaml"
 
 
@@ -83,6 +84,12 @@ def local_flink_config() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def documented() -> dict[str, set[str]]:
     return checks.documented_secrets(DOCS.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def gke_packages() -> set[str]:
+    """The GKE monitoring packages the cluster of docs/gcp.md is created with."""
+    return checks.documented_gke_packages(GCP_DOCS.read_text(encoding="utf-8"))
 
 
 # --- Parsing and schemas -----------------------------------------------------------------------
@@ -194,6 +201,7 @@ def test_real_manifests_pass_every_semantic_check(
     compose_images: set[str],
     console_scripts: set[str],
     documented: dict[str, set[str]],
+    gke_packages: set[str],
 ) -> None:
     assert checks.name_problems(loaded) == []
     assert checks.unknown_variables(loaded) == []
@@ -205,6 +213,8 @@ def test_real_manifests_pass_every_semantic_check(
     assert checks.command_problems(loaded, our_image, console_scripts) == []
     assert checks.kafka_problems(loaded) == []
     assert checks.monitoring_problems(loaded) == []
+    assert checks.metric_source_problems(loaded, gke_packages) == []
+    assert checks.kube_state_metrics_rbac_problems(loaded) == []
     assert checks.zone_problems(loaded) == []
     assert checks.network_policy_problems(loaded) == []
     assert checks.disruption_budget_problems(loaded) == []
@@ -296,6 +306,10 @@ def _jobmanager(doc: dict[str, Any]) -> dict[str, Any]:
         (lambda ms: _container(find(ms, "Job"), "cassandra-role").update(image="bitnami/cassandra:5.0"),
          lambda ms: checks.image_problems(ms, "iot-temperature-pipeline", {"cassandra:5.0"}),
          "'bitnami/cassandra:5.0' is neither"),
+        (lambda ms: _container(find(ms, "Deployment", "iot-kube-state-metrics"), "kube-state-metrics").update(
+            image="registry.k8s.io/kube-state-metrics/kube-state-metrics:latest"),
+         lambda ms: checks.image_problems(ms, "iot-temperature-pipeline", {"cassandra:5.0"}),
+         "kube-state-metrics:latest' is neither"),
         (lambda ms: _container(find(ms, "Deployment", "iot-ingest"), "ingest").update(command=["iot-poller"]),
          lambda ms: checks.command_problems(ms, "iot-temperature-pipeline", {"iot-ingest", "iot-provision", "iot-mock-api"}),
          "runs 'iot-poller'"),
@@ -303,7 +317,8 @@ def _jobmanager(doc: dict[str, Any]) -> dict[str, Any]:
     ids=[
         "bad-name", "own-namespace", "unknown-variable-in-configmap", "unknown-variable-in-env", "invalid-value",
         "inline-password", "password-in-configmap", "password-file-not-mounted", "secret-with-data", "unread-secret",
-        "unknown-secret", "kafka-user-renamed", "missing-secret-key", "flink-image", "foreign-image", "unknown-command",
+        "unknown-secret", "kafka-user-renamed", "missing-secret-key", "flink-image", "foreign-image", "unpinned-cluster-tool",
+        "unknown-command",
     ],
 )  # fmt: skip
 def test_semantic_checks_catch_a_broken_copy(
@@ -534,3 +549,120 @@ def test_network_and_disruption_checks_catch_a_broken_copy(manifests: list[Manif
     break_it(manifests)
     problems = checks.network_policy_problems(manifests) + checks.disruption_budget_problems(manifests)
     assert any(expected in problem for problem in problems), problems
+
+
+# --- What the alert rules read on the cluster ---------------------------------------------------
+
+
+def _kube_state_metrics(ms: list[Manifest]) -> dict[str, Any]:
+    return _container(find(ms, "Deployment", "iot-kube-state-metrics"), "kube-state-metrics")
+
+
+def _resources(ms: list[Manifest], resources: str) -> None:
+    args = _kube_state_metrics(ms)["args"]
+    args[:] = [f"--resources={resources}" if arg.startswith("--resources=") else arg for arg in args]
+
+
+def _rule(ms: list[Manifest], alert: str) -> dict[str, Any]:
+    groups = find(ms, "Rules")["spec"]["groups"]
+    return next(rule for group in groups for rule in group["rules"] if rule.get("alert") == alert)
+
+
+# The keep-list of Google's example PodMonitoring for kube-state-metrics (prometheus-engine,
+# examples/kube-state-metrics/kube-state-metrics.yaml): it drops kube_job_status_failed.
+GOOGLE_CURATED = ("kube_(daemonset|deployment|replicaset|pod|namespace|node|statefulset|persistentvolume"
+                  "|horizontalpodautoscaler|job_created)(_.+)?")
+NO_JOBS_WATCHED = "kube_job_status_failed (read by IotReconcileFailed): no kube-state-metrics deployed watches its resource"
+NOT_SCRAPED = ("kube_job_status_failed (read by IotReconcileFailed): "
+               "no PodMonitoring scrapes Deployment/iot-kube-state-metrics and keeps it")
+
+
+@pytest.mark.parametrize(
+    ("break_it", "packages", "expected"),
+    [
+        (lambda ms: _resources(ms, "cronjobs,persistentvolumeclaims"), {"KUBELET"}, NO_JOBS_WATCHED),
+        (lambda ms: ms.remove(next(m for m in ms if m.kind == "Deployment" and m.name == "iot-kube-state-metrics")),
+         {"KUBELET"}, NO_JOBS_WATCHED),
+        (lambda ms: ms.remove(next(m for m in ms if m.kind == "PodMonitoring" and m.name == "iot-kube-state-metrics")),
+         {"KUBELET"}, NOT_SCRAPED),
+        (lambda ms: find(ms, "PodMonitoring", "iot-kube-state-metrics")["spec"]["endpoints"][0].update(port="telemetry"),
+         {"KUBELET"}, NOT_SCRAPED),
+        (lambda ms: find(ms, "PodMonitoring", "iot-kube-state-metrics")["spec"]["endpoints"][0].update(
+            metricRelabeling=[{"action": "keep", "regex": GOOGLE_CURATED, "sourceLabels": ["__name__"]}]),
+         {"KUBELET"}, NOT_SCRAPED),
+        (lambda ms: None, {"SYSTEM", "CADVISOR"},
+         "kubelet_volume_stats_available_bytes (read by IotDiskFilling): GKE's Kubelet package is not turned on"),
+        (lambda ms: _rule(ms, "IotKafkaProbeFailing").update(expr="absent(iot_probe_last_success_timestamp_seconds)"),
+         {"KUBELET"}, "iot_probe_last_success_timestamp_seconds (read by IotKafkaProbeFailing): nothing deployed makes it"),
+        (lambda ms: ms.remove(next(m for m in ms if m.kind == "PodMonitoring" and m.name == "iot-flink")), {"KUBELET"},
+         "flink_jobmanager_job_numRestarts (read by IotJobNotRunning, IotJobRestarting): no PodMonitoring scrapes"),
+    ],
+    ids=["jobs-not-watched", "no-kube-state-metrics", "not-scraped", "scraped-on-its-own-port", "google-keep-list",
+         "no-kubelet-package", "unknown-metric", "flink-not-scraped"],
+)  # fmt: skip
+def test_metric_source_check_catches_a_broken_copy(
+    manifests: list[Manifest], break_it: Callable, packages: set[str], expected: str
+) -> None:
+    break_it(manifests)
+    problems = checks.metric_source_problems(manifests, packages)
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_the_gcp_cluster_turns_on_the_kubelet_package(gke_packages: set[str]) -> None:
+    assert "KUBELET" in gke_packages
+    assert checks.documented_gke_packages("gcloud container clusters create iot \\\n  --monitoring=SYSTEM,KUBELET") == {
+        "SYSTEM", "KUBELET"}
+
+
+def test_kube_state_metrics_names_its_metrics_after_the_resources() -> None:
+    assert checks.reports("jobs", "kube_job_status_failed")
+    assert not checks.reports("jobs", "kube_cronjob_next_schedule_time")
+    assert checks.reports("ingresses", "kube_ingress_info")
+    assert not checks.reports("persistentvolumes", "kube_persistentvolumeclaim_info")
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda ms: find(ms, "Role", "iot-kube-state-metrics")["rules"][0].update(resources=["cronjobs"]),
+         "may not list and watch jobs"),
+        (lambda ms: find(ms, "Role", "iot-kube-state-metrics")["rules"][1].update(verbs=["list", "watch", "delete"]),
+         "may delete persistentvolumeclaims"),
+        (lambda ms: find(ms, "RoleBinding", "iot-kube-state-metrics")["subjects"][0].update(name="default"),
+         "may not list and watch cronjobs"),
+        (lambda ms: _resources(ms, "jobs,secrets"), "--resources names secrets"),
+        (lambda ms: _kube_state_metrics(ms)["args"].pop(0), "no --resources"),
+    ],
+    ids=["jobs-not-granted", "write-verb", "unbound", "unknown-resource", "every-resource"],
+)
+def test_kube_state_metrics_rbac_check_catches_a_broken_copy(
+    manifests: list[Manifest], break_it: Callable, expected: str
+) -> None:
+    break_it(manifests)
+    problems = checks.kube_state_metrics_rbac_problems(manifests)
+    assert any(expected in problem for problem in problems), problems
+
+
+# --- What the pods request ----------------------------------------------------------------------
+
+REQUESTS_SENTENCE = re.compile(r"requests\s+(\d+(?:\.\d+)?) CPUs\s+and\s+(\d+(?:\.\d+)?) GiB")
+
+
+@pytest.mark.parametrize("doc", [DOCS, GCP_DOCS], ids=lambda path: path.name)
+def test_the_documented_requests_are_those_of_the_manifests(loaded: list[Manifest], doc: Path) -> None:
+    stated = REQUESTS_SENTENCE.findall(doc.read_text(encoding="utf-8"))
+    cpu, memory = checks.steady_requests(loaded)
+    assert stated == [(f"{cpu:.1f}", f"{memory / 2**30:.1f}")]
+
+
+def test_the_request_sum_counts_replicas_and_units(manifests: list[Manifest]) -> None:
+    cpu, memory = checks.steady_requests(manifests)
+    find(manifests, "KafkaNodePool")["spec"].update(replicas=4)
+    find(manifests, "FlinkDeployment")["spec"]["job"].update(parallelism=4)  # 2 slots each: a second TaskManager
+    more_cpu, more_memory = checks.steady_requests(manifests)
+    assert more_cpu == pytest.approx(cpu + 1 + 2)
+    assert more_memory == pytest.approx(memory + 2 * 2**30 + 4096 * 2**20)
+    assert checks.quantity("100m") == pytest.approx(0.1)
+    assert checks.quantity("1600m", checks.FLINK_UNITS) == 1600 * 2**20
+    with pytest.raises(ValueError, match="no quantity"):
+        checks.quantity("2 GiB")
