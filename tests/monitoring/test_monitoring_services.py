@@ -45,6 +45,7 @@ ABSENT_LOCALLY = {
     "flink_taskmanager_job_task_operator_iot_rows_deleted",
     "flink_taskmanager_job_task_operator_iot_cassandra_write_retries",
     "iot_ingest_poll_failures_total",
+    "kube_cronjob_status_last_successful_time",
     "kube_job_status_failed",
     "kubelet_volume_stats_available_bytes",
     "kubelet_volume_stats_capacity_bytes",
