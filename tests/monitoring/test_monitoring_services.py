@@ -39,8 +39,9 @@ MEASURED_S = 90  # of the running pipeline, for the freshness figures, before th
 FAULTS = FaultMix(out_of_order=0.05, late=0.03, duplicates=0.05, corrections=0.05, malformed=0.05, outside_france=0.03)
 # Counters of rare events that the job's Python steps and the poller show from their first
 # occurrence (the mock API here never fails a call), and the metrics of Kubernetes
-# (kube-state-metrics, the kubelet) that only production has. Their names are checked against
-# the code instead, without services (test_metric_names.py).
+# (kube-state-metrics, the kubelet) that only production has. The counters' names are checked
+# against the code instead (test_metric_names.py), the Kubernetes ones against what deploy/k8s
+# deploys and scrapes (tests/deploy/test_k8s_manifests.py), both without services.
 ABSENT_LOCALLY = {
     "flink_taskmanager_job_task_operator_iot_rows_deleted",
     "flink_taskmanager_job_task_operator_iot_cassandra_write_retries",
