@@ -705,7 +705,9 @@ def disruption_budget_problems(manifests: list[Manifest]) -> list[str]:
 # --- What the pods request ----------------------------------------------------------------------
 
 QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)([a-zA-Z]*)$")
-KUBERNETES_UNITS: dict[str, float] = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+KUBERNETES_UNITS: dict[str, float] = {
+    "": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40,
+}
 # Flink's MemorySize units, which the operator reads in spec.jobManager/taskManager.resource.memory.
 FLINK_UNITS: dict[str, float] = {"": 1, "b": 1, "k": 2**10, "kb": 2**10, "m": 2**20, "mb": 2**20, "g": 2**30, "gb": 2**30}
 
