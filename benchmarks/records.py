@@ -62,12 +62,13 @@ def add_name_option(parser: argparse.ArgumentParser, benchmark: str) -> None:
 
 
 def write(benchmark: str, figures: dict[str, Any], name: str | None = None, argv: list[str] | None = None,
-          folder: Path = RECORDS) -> Path:
-    """Save the run's record as ``<folder>/<name or benchmark>.json``; its path."""
+          folder: Path = RECORDS, measured: Path = ROOT) -> Path:
+    """Save the run's record as ``<folder>/<name or benchmark>.json``; its path. ``measured``: the
+    checkout whose commit was measured, when not this one (a fresh clone's test run)."""
     record = {
         "benchmark": benchmark,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": commit(),
+        "commit": commit(measured),
         "machine": machine(),
         "command": command(benchmark, argv),
         "figures": figures,
