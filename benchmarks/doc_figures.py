@@ -27,9 +27,10 @@ import math
 import operator
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from benchmarks.records import RECORDS, ROOT, MissingFigure, figure
 
@@ -187,6 +188,22 @@ def docs(root: Path = ROOT) -> dict[str, str]:
     return {str(path.relative_to(root)): path.read_text(encoding="utf-8") for path in paths if path.is_file()}
 
 
+Marked = TypeVar("Marked", MarkedFigure, MarkedClaim)
+
+
+def checked(marks: Iterable[Marked], check: Callable[[Marked], str | None]) -> list[str]:
+    """What is wrong with each mark, a record or key it names that does not exist included."""
+    problems = []
+    for marked in marks:
+        try:
+            problem = check(marked)
+        except MissingFigure as missing:
+            problem = f"{marked.where()}: {missing} ({marked.expression})"
+        if problem:
+            problems.append(problem)
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     if (sys.argv[1:] if argv is None else argv) == ["--fix"]:
         for doc, text in docs().items():
@@ -196,20 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"rewrote the figures of {doc}")
     problems = []
     for doc, text in docs().items():
-        for marked in marked_figures(text, doc):
-            try:
-                problem = disagreement(marked)
-            except MissingFigure as missing:
-                problem = f"{marked.where()}: {missing} ({marked.expression})"
-            if problem:
-                problems.append(problem)
-        for claim in marked_claims(text, doc):
-            try:
-                problem = false_claim(claim)
-            except MissingFigure as missing:
-                problem = f"{claim.where()}: {missing} ({claim.expression})"
-            if problem:
-                problems.append(problem)
+        problems += checked(marked_figures(text, doc), disagreement)
+        problems += checked(marked_claims(text, doc), false_claim)
     print("\n".join(problems) or "every marked figure agrees with its record, and every claim holds")
     return 1 if problems else 0
 
