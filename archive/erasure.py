@@ -69,8 +69,8 @@ def erase_sensor(archive: Path, lat: float, lon: float, dry_run: bool = False) -
         files += 1
         if not dry_run:
             hidden = path.with_name(f".{path.name}.erasing")
-            # INT96 timestamps, as the job's sink writes them.
-            pq.write_table(table.filter(pa.array(keep)), hidden, use_deprecated_int96_timestamps=True)
+            # INT64 milliseconds, as the job's sink writes them.
+            pq.write_table(table.filter(pa.array(keep)), hidden, coerce_timestamps="ms")
             os.replace(hidden, path)
     return Erasure(erased, files, unreadable)
 

@@ -16,7 +16,8 @@ import pyarrow.dataset as ds
 
 NO_EVENT_HOUR = "none"
 # As the job's sink writes it (jobs.hourly_region_means.archive_sink_ddl); the Kafka timestamp is
-# Parquet's INT96, read as nanoseconds, naive in UTC.
+# Parquet's INT64 milliseconds (INT96 in files written before 2026-12-06), read as nanoseconds,
+# naive in UTC, whichever a file holds.
 ARCHIVE_SCHEMA = pa.schema([
     ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()), ("kafka_timestamp", pa.timestamp("ns")),
     ("payload", pa.binary()), ("event_hour", pa.string()),

@@ -17,14 +17,21 @@ HOUR = timedelta(hours=1)
 BASE = datetime(2026, 12, 5, 13, tzinfo=UTC)
 
 
-def write_part(root: Path, event_hour: str, name: str, rows: list[tuple[int, int, bytes]]) -> None:
-    """One part file as the job's sink writes it: (partition, offset, payload) rows."""
+STAMP = datetime(2026, 12, 5, 15, 0, 1, 234_000)
+
+
+def write_part(root: Path, event_hour: str, name: str, rows: list[tuple[int, int, bytes]], int96: bool = False) -> None:
+    """One part file as the job's sink writes it, its Kafka timestamps INT64 milliseconds (INT96
+    with ``int96``, as before 2026-12-06): (partition, offset, payload) rows."""
     folder = root / f"event_hour={event_hour}"
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime(2026, 12, 5, 15)
     columns = [pa.array([row[0] for row in rows], pa.int32()), pa.array([row[1] for row in rows], pa.int64()),
-               pa.array([stamp] * len(rows), pa.timestamp("ns")), pa.array([row[2] for row in rows], pa.binary())]  # fmt: skip
-    pq.write_table(pa.Table.from_arrays(columns, schema=ARCHIVE_SCHEMA.remove(4)), folder / name)
+               pa.array([STAMP] * len(rows), pa.timestamp("ns")), pa.array([row[2] for row in rows], pa.binary())]  # fmt: skip
+    table = pa.Table.from_arrays(columns, schema=ARCHIVE_SCHEMA.remove(4))
+    if int96:
+        pq.write_table(table, folder / name, use_deprecated_int96_timestamps=True)
+    else:
+        pq.write_table(table, folder / name, coerce_timestamps="ms")
 
 
 @pytest.fixture
@@ -32,7 +39,7 @@ def archive(tmp_path: Path) -> Path:
     write_part(tmp_path, "2026-12-05T13", "part-a-0-0", [(1, 7, b"a"), (0, 9, b"b")])
     write_part(tmp_path, "2026-12-05T14", "part-a-0-1", [(0, 3, b"c")])
     write_part(tmp_path, "2026-12-05T14", ".part-a-0-2.inprogress.x", [(0, 4, b"uncommitted")])
-    write_part(tmp_path, "2026-12-05T15", "part-a-1-0", [(1, 8, b"d")])
+    write_part(tmp_path, "2026-12-05T15", "part-a-1-0", [(1, 8, b"d")], int96=True)
     write_part(tmp_path, "none", "part-a-1-1", [(1, 2, b"\xff")])
     return tmp_path
 
@@ -65,3 +72,11 @@ def test_the_documented_query_counts_messages_per_hour(archive: Path) -> None:
 def test_an_archive_not_written_yet_reads_empty(tmp_path: Path) -> None:
     assert archived_messages(tmp_path / "nothing").num_rows == 0
     assert hour_name(BASE) == "2026-12-05T13"
+
+
+def test_files_of_either_timestamp_encoding_read_as_one_table(archive: Path) -> None:
+    """The job wrote INT96 before 2026-12-06 and INT64 milliseconds since; an archive holds both."""
+    encodings = {str(pq.ParquetFile(path).schema.column(2).physical_type) for path in archive.rglob("part-*")}
+    assert encodings == {"INT64", "INT96"}
+    stamps = archived_messages(archive).column("kafka_timestamp").to_pylist()
+    assert len(stamps) == 5 and set(stamps) == {STAMP}

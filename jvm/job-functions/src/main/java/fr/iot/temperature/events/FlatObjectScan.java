@@ -1,6 +1,7 @@
 package fr.iot.temperature.events;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * One pass over the bytes of a message that lists the members of a top-level JSON object, for
@@ -19,6 +20,13 @@ final class FlatObjectScan {
     private static final int LONGEST_NUMBER = 32;
     private static final int MAX_INTEGER_DIGITS = 18;
 
+    /**
+     * The last message scanned in this thread, and what was found. The source's watermark
+     * ({@link ReadingEventTime}) and the parse step ({@link PlainReading}) read each message one
+     * right after the other in the source task's thread: the second finds the scan here.
+     */
+    private static final ThreadLocal<LastScan> LAST_SCAN = ThreadLocal.withInitial(LastScan::new);
+
     private final byte[] bytes;
     private int at;
 
@@ -28,7 +36,17 @@ final class FlatObjectScan {
 
     /** The members of the flat JSON object {@code bytes} holds, or null when only a full parser can tell. */
     static FlatObject members(byte[] bytes) {
-        return new FlatObjectScan(bytes).object();
+        LastScan last = LAST_SCAN.get();
+        if (last.bytes == null || !Arrays.equals(last.bytes, bytes)) {
+            last.bytes = bytes.clone(); // the caller's array may be reused
+            last.found = new FlatObjectScan(last.bytes).object();
+        }
+        return last.found;
+    }
+
+    private static final class LastScan {
+        private byte[] bytes;
+        private FlatObject found;
     }
 
     private FlatObject object() {
