@@ -6,7 +6,11 @@ in one run: pre-fill a
 fresh topic with ``--count`` valid readings (iot-loadgen's generator), submit the variant with
 ``flink run`` at ``--parallelism``, and time from RUNNING until the Cassandra tables count every
 reading (the floor: until it has read the topic to its end and finished). The job's rate is
-judged by its ratio to the floor's, measured in the same run. While it runs, the busy time of each operator chain is sampled
+judged by its ratio to the floor's, measured in the same run. Each variant first runs
+``--warmup-runs`` times unmeasured, so the measured runs find the cluster's shared libraries
+compiled by the JIT, as a cluster that has run a while has them; each job's own code (its
+generated operators, its JVM functions) is still compiled within every run, and the CPU of the
+TaskManager's JIT compiler threads is reported apart. While it runs, the busy time of each operator chain is sampled
 from the REST API, and the CPU time of each kind of process (Flink's JVM, the Python workers,
 Kafka, Cassandra) is read from /proc, which together show where the time goes; with
 ``--profile-seconds`` a JFR profile of the TaskManager says which code. The profile slows the
@@ -31,7 +35,7 @@ from typing import Protocol
 
 from benchmarks import records
 from benchmarks.jvm_profile import record, summary
-from benchmarks.process_cpu import cpu_seconds_by_role, spent_since
+from benchmarks.process_cpu import cpu_seconds_by_role, spent_since, taskmanager_jit_seconds
 from ingest.loadgen import LoadJob, run_load
 from jobs.running_job import NotRunning
 from jobs.submit import JOBS, ROOT
@@ -70,6 +74,8 @@ class Measurement:
     busy_share: dict[str, float]
     cpu_seconds: dict[str, float]
     profile: list[str]
+    jit_seconds: float = 0.0
+    """The TaskManager's JIT compiler threads, a part of its JVM's ``cpu_seconds``."""
 
     @property
     def rate(self) -> float:
@@ -142,7 +148,7 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
     run = PipelineRun.create("bench", checkpoint_interval_s=None)
     print(f"[{variant}] pre-filling {count:,} readings in {prefill(run, count):.0f} s", flush=True)
     counted = CountedReadings(run)
-    cpu_before = cpu_seconds_by_role()
+    cpu_before, jit_before = cpu_seconds_by_role(), taskmanager_jit_seconds()
     busy: dict[str, list[float]] = defaultdict(list)
     profile: list[str] = []
     try:
@@ -166,16 +172,16 @@ def measure(variant: str, count: int, parallelism: int, profile_s: float = 0) ->
                 sample_busy(run, busy)
                 print(f"[{variant}] {progress} after {reported - started:.0f} s", flush=True)
             time.sleep(COUNT_EVERY_S)
-        cpu = spent_since(cpu_before, cpu_seconds_by_role())
+        cpu, jit = spent_since(cpu_before, cpu_seconds_by_role()), taskmanager_jit_seconds() - jit_before
     finally:
         counted.close()
         run.cancel()
         run.drop()
     assert seconds is not None, "the loop ends only once the floor's run finished"
-    return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v}, cpu, profile)
+    return Measurement(variant, count, seconds, {name: sum(v) / len(v) for name, v in busy.items() if v}, cpu, profile, jit)
 
 
-def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
+def figures(runs: list[list[Measurement]], parallelism: int, warmup_runs: int = 0) -> dict:
     """The record of ``runs`` (each a list of variants measured in turn): per variant, each run's rate
     and CPU per reading and their medians; the job's ratio to the others in each run; the job per slot."""
     by_variant: dict[str, list[Measurement]] = defaultdict(list)
@@ -186,7 +192,7 @@ def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
     def per_reading_us(results: list[Measurement], role: str) -> list[float]:
         return [result.cpu_seconds.get(role, 0.0) * 1e6 / result.readings for result in results]
 
-    recorded: dict = {"parallelism": parallelism, "runs": len(runs)}
+    recorded: dict = {"parallelism": parallelism, "runs": len(runs), "warmup_runs": warmup_runs}
     for variant, results in by_variant.items():
         rates = [result.rate for result in results]
         recorded[VARIANTS[variant].record_key] = {
@@ -195,6 +201,7 @@ def figures(runs: list[list[Measurement]], parallelism: int) -> dict:
             "taskmanager_us_per_reading": statistics.median(per_reading_us(results, "Flink TaskManager (JVM)")),
             "python_us_per_reading": statistics.median(per_reading_us(results, "Python workers")),
             "taskmanager_us_per_reading_runs": per_reading_us(results, "Flink TaskManager (JVM)"),
+            "taskmanager_jit_us_per_reading_runs": [result.jit_seconds * 1e6 / result.readings for result in results],
             "python_us_per_reading_runs": per_reading_us(results, "Python workers"),
             "cassandra_us_per_reading_runs": per_reading_us(results, "Cassandra"),
             # Every process of the stack, so the budget of a rate can be read: on 2 cores, a rate of R
@@ -223,6 +230,7 @@ def report(results: list[Measurement], count: int, parallelism: int) -> None:
         print(f"      CPU {total:.0f} s of {2 * result.seconds:.0f} s on 2 cores, by process (µs per reading):")
         for role, spent in sorted(result.cpu_seconds.items(), key=lambda item: -item[1]):
             print(f"      cpu {spent / total:6.1%}  {role:<24} {spent * 1e6 / result.readings:8.1f}")
+        print(f"      of which the TaskManager's JIT compilers {result.jit_seconds * 1e6 / result.readings:8.1f}")
         for line in result.profile:
             print(f"      {line[:130]}")
     rates = {result.variant: result.rate for result in results}
@@ -237,12 +245,18 @@ def main() -> None:
     parser.add_argument("--parallelism", type=int, default=2)
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--runs", type=int, default=1, help="measure the variants this many times, in turn")
+    parser.add_argument("--warmup-runs", type=int, default=1,
+                        help="run each variant this many times first, unmeasured (the cluster's libraries get compiled)")
     parser.add_argument("--profile-seconds", type=float, default=0,
                         help="record a JFR profile of the TaskManager for this long, 10 s into each run")
     records.add_name_option(parser, "job_throughput")
     args = parser.parse_args()
     runs = []
     try:
+        for _ in range(args.warmup_runs):
+            for variant in args.variants:
+                warmup = measure(variant, args.count, args.parallelism)
+                print(f"[{variant}] warm-up run, not measured: {warmup.rate:,.0f} readings/s", flush=True)
         for _ in range(args.runs):
             runs.append([measure(variant, args.count, args.parallelism, args.profile_seconds) for variant in args.variants])
             report(runs[-1], args.count, args.parallelism)
@@ -251,7 +265,7 @@ def main() -> None:
     if args.profile_seconds:
         print("a profiled run is slowed by its profile: no record written")
     else:
-        records.write("job_throughput", figures(runs, args.parallelism), name=args.record)
+        records.write("job_throughput", figures(runs, args.parallelism, args.warmup_runs), name=args.record)
 
 
 if __name__ == "__main__":

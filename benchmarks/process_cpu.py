@@ -18,10 +18,23 @@ ROLES = {
     "StandaloneSessionClusterEntrypoint": "Flink JobManager",
 }
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+# The JVM's JIT compiler threads, by their names as /proc cuts them (15 characters).
+COMPILER_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 
 
 def role_of(command_line: str) -> str | None:
     return next((role for marker, role in ROLES.items() if marker in command_line), None)
+
+
+def stat_cpu_seconds(stat: Path) -> float:
+    """User + system CPU seconds of a process's or a thread's ``stat`` file."""
+    # The command name in field 2 may hold spaces; the fields after its ")" are fixed.
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND
+
+
+def command_line(process: Path) -> str:
+    return (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
 
 
 def cpu_seconds_by_role(proc: Path = Path("/proc")) -> dict[str, float]:
@@ -31,16 +44,30 @@ def cpu_seconds_by_role(proc: Path = Path("/proc")) -> dict[str, float]:
         if not entry.name.isdigit():
             continue
         try:
-            role = role_of((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
-            if role is None:
-                continue
-            # The command name in field 2 may hold spaces; the fields after its ")" are fixed.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            role = role_of(command_line(entry))
+            if role is not None:
+                totals[role] += stat_cpu_seconds(entry / "stat")
         except OSError:  # the process ended while being read
             continue
-        utime, stime = int(fields[11]), int(fields[12])
-        totals[role] += (utime + stime) / TICKS_PER_SECOND
     return totals
+
+
+def taskmanager_jit_seconds(proc: Path = Path("/proc")) -> float:
+    """CPU seconds so far of the TaskManagers' JIT compiler threads, a part of their JVM's CPU: the
+    code of each job is compiled while it runs, and that competes with the job for the cores."""
+    total = 0.0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if role_of(command_line(entry)) != ROLES["TaskManagerRunner"]:
+                continue
+            for thread in (entry / "task").iterdir():
+                if (thread / "comm").read_text().strip() in COMPILER_THREADS:
+                    total += stat_cpu_seconds(thread / "stat")
+        except OSError:
+            continue
+    return total
 
 
 def spent_since(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

@@ -170,9 +170,26 @@ render_flink_conf() {
   "$PYTHON" "$ROOT/flink-conf/render.py" local "$VAR_DIR" "$PYTHON" "$flink_conf_dir/config.yaml"
 }
 
+flink_lib_dir="$VAR_DIR/flink/lib"
+
+# The cluster's lib/: the distribution's jars, PyFlink's runtime (flink-python, with Beam) and the
+# libraries every job of ours ships (the Kafka connector, Parquet and its Hadoop pieces), as the
+# image has them (docker/Dockerfile). The cluster loads them once (parent-first: flink-conf/,
+# classloader), so their JIT-compiled code outlives each job; a job's own copies were compiled
+# again at every submission (docs/benchmarks.md). build/lib's jars are copied, not linked: a
+# rebuild must not change a jar that a running JVM reads. A new connector version needs
+# `scripts/stack.sh restart flink`.
+assemble_flink_lib() {
+  local home; home="$(flink_home)"
+  rm -rf "$flink_lib_dir"
+  mkdir -p "$flink_lib_dir"
+  ln -s "$home"/lib/*.jar "$home"/opt/flink-python-*.jar "$flink_lib_dir/"
+  cp "$LIB_DIR"/flink-connectors/*.jar "$flink_lib_dir/"
+}
+
 # Flink runs outside the checkout and without PYTHONPATH, as on any cluster: its Python workers
 # (`python -m`, so their folder is on sys.path) then find our code only where the job ships it.
-flink_env() { (cd "$VAR_DIR/flink" && env -u PYTHONPATH FLINK_CONF_DIR="$flink_conf_dir" FLINK_LOG_DIR="$VAR_DIR/flink/log" FLINK_PID_DIR="$VAR_DIR/flink/pids" "$@"); }
+flink_env() { (cd "$VAR_DIR/flink" && env -u PYTHONPATH FLINK_CONF_DIR="$flink_conf_dir" FLINK_LIB_DIR="$flink_lib_dir" FLINK_LOG_DIR="$VAR_DIR/flink/log" FLINK_PID_DIR="$VAR_DIR/flink/pids" "$@"); }
 
 flink_healthy() { "$PYTHON" -m infra.status --quiet flink; }
 
@@ -221,6 +238,7 @@ flink_up() {
   else
     port_open "$FLINK_PORT" && die "port $FLINK_PORT is taken by another process"
     require_jars flink-connectors
+    assemble_flink_lib
     log "starting flink session cluster (dashboard http://127.0.0.1:$FLINK_PORT)"
     flink_env "$(flink_home)/bin/start-cluster.sh" >"$VAR_DIR/flink/log/start-cluster.out" 2>&1
   fi

@@ -39,22 +39,23 @@ def test_a_job_that_cannot_get_its_slots_stops_the_benchmark_with_one_message(mo
 
 def measured(variant: str, seconds: float, jvm_s: float) -> job_throughput.Measurement:
     cpu = {"Flink TaskManager (JVM)": jvm_s, "Cassandra": jvm_s / 10}
-    return job_throughput.Measurement(variant, 1_000_000, seconds, {}, cpu, [])
+    return job_throughput.Measurement(variant, 1_000_000, seconds, {}, cpu, [], jit_seconds=jvm_s / 4)
 
 
 def test_the_record_holds_each_runs_rates_their_medians_and_the_ratio_to_the_floor_of_the_same_run() -> None:
     runs = [[measured("job", 25.0, 40.0), measured(job_throughput.FLOOR, 10.0, 20.0)],
             [measured("job", 20.0, 50.0), measured(job_throughput.FLOOR, 12.5, 15.0)],
             [measured("job", 40.0, 30.0), measured(job_throughput.FLOOR, 10.0, 14.0)]]
-    record = job_throughput.figures(runs, parallelism=2)
+    record = job_throughput.figures(runs, parallelism=2, warmup_runs=1)
     assert record["job"]["rates"] == [40_000, 50_000, 25_000] and record["job"]["rate"] == 40_000
+    assert record["job"]["taskmanager_jit_us_per_reading_runs"] == pytest.approx([10.0, 12.5, 7.5])
     assert record["job"]["taskmanager_us_per_reading"] == 40.0 and record["job"]["python_us_per_reading"] == 0
     assert record["job"]["cassandra_us_per_reading_runs"] == pytest.approx([4.0, 5.0, 3.0])
     assert record["job"]["all_processes_us_per_reading_runs"] == pytest.approx([44.0, 55.0, 33.0])
     assert record["job"]["all_processes_us_per_reading"] == pytest.approx(44.0)
     assert record["floor"]["rate"] == 100_000
     assert record["ratio_job_to_floor"] == {"runs": [0.4, 0.625, 0.25], "median": 0.4, "min": 0.25, "max": 0.625}
-    assert record["job_per_slot"] == 20_000 and record["runs"] == 3
+    assert record["job_per_slot"] == 20_000 and record["runs"] == 3 and record["warmup_runs"] == 1
 
 
 def test_the_job_without_its_archive_is_the_same_job_with_the_archive_switched_off_and_a_ratio_of_its_own() -> None:
