@@ -31,8 +31,8 @@ from archive.reads import archived_messages, hour_name
 from backfill.bounded_run import BoundedRunFailed, Scratch, cancel_unless_done, submit_bounded_job, wait_until_finished
 from backfill.copy import Changes, copy_days, copy_hours
 from backfill.plan import BackfillPlan, backfill_plan, replayed, whole_days
-from backfill.replay import ReplayFailed, create_scratch_topics, delete_topics, replay, scratch_partitions
-from infra.provision import ensure_schema
+from backfill.replay import ReplayFailed, create_scratch_topics, replay, scratch_partitions
+from infra.provision import delete_topics, ensure_schema
 from jobs.submit import ROOT, SubmitFailed, default_jobmanager, executable
 from query.hours import parse_hour
 from readings.timestamps import EPOCH, ONE_MS

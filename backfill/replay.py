@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import UnknownTopicOrPartitionError
 
 from settings import KafkaSettings
 
@@ -38,18 +37,6 @@ def create_scratch_topics(kafka: KafkaSettings, readings_topic: str, other_topic
     try:
         admin.create_topics([NewTopic(readings_topic, partitions, kafka.replication_factor, topic_configs=SCRATCH_TOPIC_CONFIG),
                              *[NewTopic(name, kafka.partitions, kafka.replication_factor) for name in other_topics]])
-    finally:
-        admin.close()
-
-
-def delete_topics(kafka: KafkaSettings, topics: list[str]) -> None:
-    admin = KafkaAdminClient(client_id="iot-backfill", **kafka.client_options())
-    try:
-        for topic in topics:
-            try:
-                admin.delete_topics([topic])
-            except UnknownTopicOrPartitionError:
-                pass
     finally:
         admin.close()
 

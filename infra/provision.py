@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+from kafka.errors import UnknownTopicOrPartitionError
 
 from results.schema import schema_statements
 from results.session import connect
@@ -63,6 +64,19 @@ def ensure_topics(settings: KafkaSettings, topics: tuple[str, ...] | None = None
         admin.close()
     log.info("kafka topics ready: %s (created %s)", ", ".join(wanted), ", ".join(missing) or "none")
     return missing
+
+
+def delete_topics(settings: KafkaSettings, topics: list[str]) -> None:
+    """Delete ``topics``, those already gone included (one at a time, so one missing stops none)."""
+    admin = KafkaAdminClient(client_id="iot-provision", **settings.client_options())
+    try:
+        for topic in topics:
+            try:
+                admin.delete_topics([topic])
+            except UnknownTopicOrPartitionError:
+                pass
+    finally:
+        admin.close()
 
 
 def main(argv: list[str] | None = None) -> int:

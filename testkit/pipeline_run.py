@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from infra.provision import ensure_schema, ensure_topics
+from infra.provision import delete_topics, ensure_schema, ensure_topics
 from infra.topic_reader import read_partitions
 from jobs.running_job import wait_until_running
 from jobs.submit import JOBS, ROOT, flink_run_command, submit
@@ -28,6 +29,7 @@ from settings import Settings
 from testkit.waiting import wait_for
 
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+CHECKPOINTS = ROOT / "var" / "flink" / "checkpoints"  # flink-conf/config.yaml's, as scripts/stack.sh renders it
 
 
 @dataclass
@@ -37,6 +39,9 @@ class PipelineRun:
     # Keys of flink-conf/config.yaml this run's job overrides (``flink run -D``).
     flink_options: dict[str, str] = field(default_factory=dict)
     job_id: str | None = None
+    # Every job and savepoint of the run, for drop().
+    job_ids: list[str] = field(default_factory=list)
+    savepoints: list[str] = field(default_factory=list)
 
     @classmethod
     def create(cls, prefix: str = "e2e", checkpoint_interval_s: int | None = 5) -> PipelineRun:
@@ -72,6 +77,7 @@ class PipelineRun:
         command = flink_run_command(job, "127.0.0.1:8081", str(workers_python), parallelism, savepoint,
                                     flink_options=self.flink_options, client_python=str(VENV_PYTHON))
         self.job_id = submit(command, ROOT / "var" / "flink" / "conf", env)
+        self.job_ids.append(self.job_id)
         wait_until_running(self.settings.flink.rest_url, self.job_id, timeout_s=120)
         return self.job_id
 
@@ -103,6 +109,7 @@ class PipelineRun:
         if "failure-cause" in operation:
             raise AssertionError(f"the savepoint failed: {operation['failure-cause']}"[:4000])
         wait_for("the job to finish", self.job_state, lambda state: state == "FINISHED", 60)
+        self.savepoints.append(operation["location"])
         return operation["location"]
 
     def produce(self, messages: list[bytes], partition: int | None = None) -> list[SentMessage]:
@@ -148,12 +155,20 @@ class PipelineRun:
         return whole.rows
 
     def drop(self) -> None:
+        """Remove what the run made: its keyspace, archive and topics, and its jobs' checkpoints and
+        savepoints, which the cluster keeps when a job is cancelled (flink-conf/config.yaml): left
+        there, a day of benchmarks filled this machine's disk."""
         session = connect(self.settings.cassandra)
         try:
             session.execute(f"DROP KEYSPACE IF EXISTS {self.settings.cassandra.keyspace}", timeout=60)
         finally:
             session.cluster.shutdown()
         shutil.rmtree(self.settings.archive.path, ignore_errors=True)
+        delete_topics(self.settings.kafka, list(self.settings.kafka.topics))
+        for job_id in self.job_ids:
+            shutil.rmtree(CHECKPOINTS / job_id, ignore_errors=True)
+        for savepoint in self.savepoints:
+            shutil.rmtree(urlparse(savepoint).path, ignore_errors=True)
 
 
 def reading_key(message: bytes) -> bytes | None:
