@@ -267,7 +267,13 @@ flink_down() {
   fi
   local workers
   workers="$(python_workers | tr '\n' ' ')"
-  [[ -z "${workers// /}" ]] || { log "killing leftover python workers $workers"; kill -9 $workers 2>/dev/null || true; }
+  if [[ -n "${workers// /}" ]]; then
+    log "killing leftover python workers $workers"
+    kill -9 $workers 2>/dev/null || true
+    # A killed process lingers a moment while it exits: `down` returns once they are gone.
+    local until=$((SECONDS + 10))
+    while [[ -n "$(python_workers)" ]] && ((SECONDS < until)); do sleep 0.2; done
+  fi
 }
 
 flink_status() { [[ -n "$(flink_processes)" ]] && flink_healthy; }
