@@ -7,6 +7,7 @@ tasks says which task waits, not what costs: the CPU seconds each process spends
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 # A substring of the command line -> the role the benchmarks report.
@@ -37,17 +38,26 @@ def command_line(process: Path) -> str:
     return (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
 
 
-def cpu_seconds_by_role(proc: Path = Path("/proc")) -> dict[str, float]:
-    """User + system CPU seconds so far of the live processes of each role."""
-    totals: dict[str, float] = dict.fromkeys(ROLES.values(), 0.0)
+def role_processes(proc: Path = Path("/proc")) -> Iterator[tuple[Path, str]]:
+    """The directory and role of each live process of a known role."""
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
             role = role_of(command_line(entry))
-            if role is not None:
-                totals[role] += stat_cpu_seconds(entry / "stat")
         except OSError:  # the process ended while being read
+            continue
+        if role is not None:
+            yield entry, role
+
+
+def cpu_seconds_by_role(proc: Path = Path("/proc")) -> dict[str, float]:
+    """User + system CPU seconds so far of the live processes of each role."""
+    totals: dict[str, float] = dict.fromkeys(ROLES.values(), 0.0)
+    for entry, role in role_processes(proc):
+        try:
+            totals[role] += stat_cpu_seconds(entry / "stat")
+        except OSError:
             continue
     return totals
 
@@ -56,12 +66,10 @@ def taskmanager_jit_seconds(proc: Path = Path("/proc")) -> float:
     """CPU seconds so far of the TaskManagers' JIT compiler threads, a part of their JVM's CPU: the
     code of each job is compiled while it runs, and that competes with the job for the cores."""
     total = 0.0
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
+    for entry, role in role_processes(proc):
+        if role != ROLES["TaskManagerRunner"]:
             continue
         try:
-            if role_of(command_line(entry)) != ROLES["TaskManagerRunner"]:
-                continue
             for thread in (entry / "task").iterdir():
                 if (thread / "comm").read_text().strip() in COMPILER_THREADS:
                     total += stat_cpu_seconds(thread / "stat")
